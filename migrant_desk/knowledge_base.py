@@ -1,0 +1,211 @@
+"""Knowledge-base entries: the pydantic models, and reading/writing them as YAML files or JSON Lines.
+
+One YAML file per entry under knowledge_base/ (what editors read and diff); the same entries as JSON Lines for
+bulk import and export. Loading never stops at the first problem: every invalid entry is reported with its
+file (or line), entry id, field and reason, so an editor can fix them all in one go. What a caller does with
+invalid entries is its choice (`kb validate` exits 1; an index build skips them and reports them).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import re
+from pathlib import Path
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, HttpUrl, ValidationError, field_validator
+
+from .languages import SUPPORTED_LANGUAGES
+
+ID_PATTERN = r"^[a-z0-9][a-z0-9-]{1,63}$"
+MAX_QUESTION_CHARS = 300
+MAX_ANSWER_CHARS = 3000
+
+
+class Source(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    title: str = Field(min_length=1, max_length=300)
+    url: HttpUrl
+
+
+class Contact(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    agency: str = Field(min_length=1, max_length=200)
+    phone: str | None = Field(None, pattern=r"^[0-9][0-9-]{1,19}$")
+    url: HttpUrl | None = None
+
+
+class Variant(BaseModel):
+    """One language's text of an entry."""
+
+    model_config = ConfigDict(extra="forbid")
+    question: str = Field("", max_length=MAX_QUESTION_CHARS)
+    alternates: list[str] = Field(default_factory=list)
+    answer: str = Field(min_length=1, max_length=MAX_ANSWER_CHARS)
+
+    @field_validator("answer")
+    @classmethod
+    def _answer_not_blank(cls, v: str) -> str:
+        if not v.strip():
+            raise ValueError("answer must not be blank")
+        return v.strip()
+
+    @field_validator("alternates")
+    @classmethod
+    def _alternates_not_blank(cls, v: list[str]) -> list[str]:
+        if any(not a.strip() or len(a) > MAX_QUESTION_CHARS for a in v):
+            raise ValueError(f"alternates must be non-empty and at most {MAX_QUESTION_CHARS} characters")
+        return [a.strip() for a in v]
+
+
+class Entry(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    id: str = Field(pattern=ID_PATTERN)
+    category: str = Field(min_length=1, max_length=64)
+    tags: list[str] = Field(default_factory=list)
+    source: Source
+    updated: dt.date
+    contact: Contact | None = None
+    translations: dict[str, Variant] = Field(min_length=1)
+
+    @field_validator("tags", mode="before")
+    @classmethod
+    def _tags_as_text(cls, v: object) -> object:
+        # An editor writing `tags: [1345]` means the string "1345"; YAML reads it as a number.
+        return [str(t) if isinstance(t, int | float) else t for t in v] if isinstance(v, list) else v
+
+    @field_validator("translations")
+    @classmethod
+    def _known_languages(cls, v: dict[str, Variant]) -> dict[str, Variant]:
+        unknown = sorted(set(v) - set(SUPPORTED_LANGUAGES))
+        if unknown:
+            raise ValueError(f"unknown language code(s) {unknown}; supported: {sorted(SUPPORTED_LANGUAGES)}")
+        return v
+
+    def dump(self) -> dict:
+        return self.model_dump(mode="json", exclude_none=True)
+
+
+class EntryProblem(BaseModel):
+    """Where and why one entry is invalid."""
+
+    location: str  # "knowledge_base/x.yaml" or "kb.jsonl:12"
+    entry_id: str | None
+    field: str
+    reason: str
+
+    def __str__(self) -> str:
+        return f"{self.location}: entry {self.entry_id or '?'}: field {self.field}: {self.reason}"
+
+
+class LoadResult(BaseModel):
+    entries: list[Entry]
+    problems: list[EntryProblem]
+
+
+def _problems_from(exc: ValidationError, location: str, entry_id: str | None) -> list[EntryProblem]:
+    return [
+        EntryProblem(
+            location=location, entry_id=entry_id,
+            field=".".join(str(p) for p in err["loc"]) or "(entry)", reason=err["msg"],
+        )
+        for err in exc.errors()
+    ]
+
+
+def _parse(raw: object, location: str) -> tuple[Entry | None, list[EntryProblem]]:
+    if not isinstance(raw, dict):
+        return None, [EntryProblem(location=location, entry_id=None, field="(entry)", reason="not a mapping")]
+    entry_id = raw.get("id") if isinstance(raw.get("id"), str) else None
+    try:
+        return Entry.model_validate(raw), []
+    except ValidationError as exc:
+        return None, _problems_from(exc, location, entry_id)
+
+
+# (parsed document or None, location, parse error or None)
+RawItem = tuple[object, str, str | None]
+
+
+def _read_yaml_file(file: Path) -> RawItem:
+    try:
+        return yaml.safe_load(file.read_text(encoding="utf-8")), str(file), None
+    except yaml.YAMLError as exc:
+        return None, str(file), "YAML error: " + " ".join(str(exc).split())
+
+
+def _read_jsonl(path: Path) -> list[RawItem]:
+    items: list[RawItem] = []
+    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            items.append((json.loads(line), f"{path}:{n}", None))
+        except json.JSONDecodeError as exc:
+            items.append((None, f"{path}:{n}", f"JSON error: {exc}"))
+    return items
+
+
+def load(path: Path) -> LoadResult:
+    """Read a knowledge_base/ directory of YAML files, a single YAML file, or a .jsonl file."""
+    path = Path(path)
+    if not path.exists():
+        raise FileNotFoundError(f"knowledge base not found: {path}")
+    if path.is_dir():
+        items = [_read_yaml_file(f) for f in sorted(path.glob("*.y*ml"))]
+    elif path.suffix == ".jsonl":
+        items = _read_jsonl(path)
+    else:
+        items = [_read_yaml_file(path)]
+    entries: list[Entry] = []
+    problems: list[EntryProblem] = []
+    seen: dict[str, str] = {}
+    for raw, location, parse_error in items:
+        if parse_error:
+            problems.append(EntryProblem(location=location, entry_id=None, field="(file)", reason=parse_error))
+            continue
+        entry, errs = _parse(raw, location)
+        problems.extend(errs)
+        if entry is None:
+            continue
+        if path.is_dir() and Path(location).stem != entry.id:
+            problems.append(EntryProblem(location=location, entry_id=entry.id, field="id",
+                                         reason=f"file name must be {entry.id}.yaml"))
+            continue
+        if entry.id in seen:
+            problems.append(EntryProblem(location=location, entry_id=entry.id, field="id",
+                                         reason=f"duplicate id (first defined in {seen[entry.id]})"))
+            continue
+        seen[entry.id] = location
+        entries.append(entry)
+    return LoadResult(entries=entries, problems=problems)
+
+
+def content_hash(entries: list[Entry]) -> str:
+    """A hash of what the index depends on: every entry's full content, order-independent."""
+    h = hashlib.sha256()
+    for entry in sorted(entries, key=lambda e: e.id):
+        h.update(json.dumps(entry.dump(), sort_keys=True, ensure_ascii=False).encode())
+    return h.hexdigest()
+
+
+def write_jsonl(entries: list[Entry], path: Path) -> None:
+    with open(path, "w", encoding="utf-8") as f:
+        for entry in entries:
+            f.write(json.dumps(entry.dump(), ensure_ascii=False) + "\n")
+
+
+def write_yaml_dir(entries: list[Entry], directory: Path) -> None:
+    directory.mkdir(parents=True, exist_ok=True)
+    for entry in entries:
+        text = yaml.safe_dump(entry.dump(), allow_unicode=True, sort_keys=False, width=110)
+        (directory / f"{entry.id}.yaml").write_text(text, encoding="utf-8")
+
+
+_WS = re.compile(r"\s+")
+
+
+def normalise_text(text: str) -> str:
+    return _WS.sub(" ", text).strip()

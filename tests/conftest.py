@@ -1,0 +1,63 @@
+"""Shared fixtures: the real model (converted once and cached between sessions), the bundled knowledge base
+and an index built from it into a temporary folder (the embedding cache makes rebuilds cheap)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from migrant_desk import knowledge_base
+from migrant_desk.config import PROJECT_ROOT, Settings
+from migrant_desk.runtime import Runtime, make_embedder, start
+
+DATA = Path(__file__).parent / "data"
+BUNDLED_KB = PROJECT_ROOT / "knowledge_base"
+# The converted model and the embedding cache persist across test sessions (and CI runs on one machine).
+CACHE_DIR = Path(os.environ.get("MIGRANT_DESK_CACHE_DIR", Path.home() / ".cache" / "migrant-desk"))
+
+
+@pytest.fixture(scope="session")
+def cache_dir() -> Path:
+    return CACHE_DIR
+
+
+@pytest.fixture(scope="session")
+def bundled_entries():
+    result = knowledge_base.load(BUNDLED_KB)
+    assert not result.problems, [str(p) for p in result.problems]
+    return result.entries
+
+
+@pytest.fixture(scope="session")
+def embedder(cache_dir):
+    return make_embedder(Settings(cache_dir=cache_dir))
+
+
+@pytest.fixture(scope="session")
+def runtime(tmp_path_factory, cache_dir) -> Runtime:
+    """The service as `serve` starts it, on the bundled knowledge base, with its index in a temp folder."""
+    settings = Settings(cache_dir=cache_dir, index_dir=tmp_path_factory.mktemp("indexes"))
+    return start(settings)
+
+
+def write_entry(directory: Path, entry_id: str, **overrides) -> Path:
+    """A small valid entry as YAML; overrides replace top-level fields."""
+    import yaml
+
+    data = {
+        "id": entry_id,
+        "category": "test",
+        "tags": ["t"],
+        "source": {"title": "Example", "url": "https://www.hikorea.go.kr"},
+        "updated": "2026-11-27",
+        "translations": {
+            "en": {"question": f"What is {entry_id}?", "alternates": ["a", "b", "c"], "answer": f"{entry_id} is a test."},
+            "ko": {"question": f"{entry_id}가 뭐예요?", "alternates": ["가", "나", "다"], "answer": f"{entry_id}는 시험입니다."},
+        },
+    }
+    data.update(overrides)
+    path = directory / f"{entry_id}.yaml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    return path
