@@ -1,0 +1,223 @@
+"""The FAISS index over every language variant's question, alternates and answer, with its manifest.
+
+Layout on disk (one folder per index name):
+    indexes/<name>/CURRENT                   the build id being served (replaced atomically)
+    indexes/<name>/builds/<build_id>/        index.faiss, records.json, manifest.json
+A build is written into its own folder first and only then named in CURRENT (temp file + os.replace), so a
+crash mid-build leaves the previous index serving. Only the current and the previous build are kept.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import shutil
+import tempfile
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+import faiss
+import numpy as np
+from pydantic import BaseModel
+
+from .embedding.embedder import Embedder
+from .knowledge_base import Entry, content_hash, normalise_text
+
+FORMAT_VERSION = 1
+TextKind = Literal["question", "alternate", "answer"]
+
+
+class VectorRecord(BaseModel):
+    entry_id: str
+    lang: str
+    kind: TextKind
+
+
+class Manifest(BaseModel):
+    format_version: int = FORMAT_VERSION
+    build_id: str
+    model_id: str
+    dim: int
+    kb_hash: str
+    entry_count: int
+    vector_count: int
+    built_at: str
+    build_seconds: float
+
+
+@dataclass(frozen=True)
+class EntryHit:
+    entry_id: str
+    score: float  # language-centred fusion (see EntryIndex.search); what ranking and abstention use
+    best_cosine: float  # the raw cosine of the entry's best-matching vector
+    matched_lang: str  # language of the best-matching variant
+
+
+def texts_of(entry: Entry) -> list[tuple[str, VectorRecord]]:
+    """Every text of an entry that gets a vector."""
+    out = []
+    for lang, variant in entry.translations.items():
+        if variant.question.strip():
+            out.append((variant.question, VectorRecord(entry_id=entry.id, lang=lang, kind="question")))
+        for alt in variant.alternates:
+            out.append((alt, VectorRecord(entry_id=entry.id, lang=lang, kind="alternate")))
+        out.append((variant.answer, VectorRecord(entry_id=entry.id, lang=lang, kind="answer")))
+    return [(normalise_text(t), r) for t, r in out]
+
+
+class EntryIndex:
+    """Vectors of all texts; search returns entries ranked by a fusion of their vectors' similarities."""
+
+    def __init__(self, faiss_index: faiss.Index, records: list[VectorRecord], manifest: Manifest):
+        self.faiss_index = faiss_index
+        self.records = records
+        self.manifest = manifest
+        self._entries = sorted({r.entry_id for r in records})
+        self._langs = sorted({r.lang for r in records})
+        entry_code = {e: i for i, e in enumerate(self._entries)}
+        lang_code = {l: i for i, l in enumerate(self._langs)}
+        groups = sorted({(entry_code[r.entry_id], lang_code[r.lang]) for r in records})
+        group_code = {g: i for i, g in enumerate(groups)}
+        self._vec_lang = np.array([lang_code[r.lang] for r in records], dtype=np.int64)
+        self._vec_group = np.array([group_code[(entry_code[r.entry_id], lang_code[r.lang])] for r in records],
+                                   dtype=np.int64)
+        self._vec_entry = np.array([entry_code[r.entry_id] for r in records], dtype=np.int64)
+        self._lang_size = np.bincount(self._vec_lang, minlength=len(self._langs)).astype(np.float64)
+        self._group_entry = np.array([g[0] for g in groups], dtype=np.int64)
+        self._group_lang = np.array([g[1] for g in groups], dtype=np.int64)
+        self._entry_groups = np.bincount(self._group_entry, minlength=len(self._entries)).astype(np.float64)
+
+    @property
+    def entry_ids(self) -> list[str]:
+        return list(self._entries)
+
+    def similarities(self, query: np.ndarray) -> np.ndarray:
+        """Cosine of the query with every vector, in record order (FAISS flat inner-product search)."""
+        n = self.faiss_index.ntotal
+        scores, idx = self.faiss_index.search(query.reshape(1, -1).astype(np.float32), n)
+        out = np.empty(n, dtype=np.float64)
+        out[idx[0]] = scores[0]
+        return out
+
+    def search(self, query: np.ndarray, k: int = 10) -> list[EntryHit]:
+        """Rank entries by language-centred, language-averaged similarity.
+
+        Measured on the tuning queries (README, "Retrieval"): e5 gives every text in the query's own language a
+        higher cosine, so an entry that happens to have a variant in that language outranks the right entry
+        that has none. Subtracting, per language, the query's mean cosine to that language's vectors removes
+        this bias; an entry then scores the mean over its languages of its best centred match in each, which
+        rewards entries whose variants agree. Exact over all vectors: a few thousand take well under 1 ms.
+        """
+        if self.faiss_index.ntotal == 0:
+            return []
+        cos = self.similarities(query)
+        lang_mean = np.bincount(self._vec_lang, weights=cos, minlength=len(self._langs)) / self._lang_size
+        centred = cos - lang_mean[self._vec_lang]
+        group_best = np.full(len(self._group_entry), -np.inf)
+        np.maximum.at(group_best, self._vec_group, centred)
+        entry_score = np.bincount(self._group_entry, weights=group_best, minlength=len(self._entries))
+        entry_score /= self._entry_groups
+        best_cos = np.full(len(self._entries), -np.inf)
+        np.maximum.at(best_cos, self._vec_entry, cos)
+        order = np.lexsort((group_best, self._group_entry))  # by entry, then score ascending
+        last = np.r_[self._group_entry[order][1:] != self._group_entry[order][:-1], True]
+        best_group = np.empty(len(self._entries), dtype=np.int64)
+        best_group[self._group_entry[order][last]] = order[last]
+        top = np.argsort(-entry_score)[:k]
+        return [
+            EntryHit(entry_id=self._entries[i], score=float(entry_score[i]), best_cosine=float(best_cos[i]),
+                     matched_lang=self._langs[self._group_lang[best_group[i]]])
+            for i in top
+        ]
+
+
+def build(entries: list[Entry], embedder: Embedder, progress: Callable[[int], None] | None = None,
+          batch_size: int = 64) -> EntryIndex:
+    started = dt.datetime.now(dt.timezone.utc)
+    pairs = [p for entry in entries for p in texts_of(entry)]
+    texts = [t for t, _ in pairs]
+    chunks = []
+    for i in range(0, len(texts), batch_size):
+        chunks.append(embedder.embed(texts[i : i + batch_size], "passage"))
+        if progress:
+            progress(len(chunks[-1]))
+    vectors = np.concatenate(chunks) if chunks else np.zeros((0, embedder.dim), dtype=np.float32)
+    index = faiss.IndexFlatIP(embedder.dim)
+    index.add(vectors)
+    manifest = Manifest(
+        build_id=started.strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:8],
+        model_id=embedder.model_id, dim=embedder.dim, kb_hash=content_hash(entries),
+        entry_count=len(entries), vector_count=len(pairs), built_at=started.isoformat(timespec="seconds"),
+        build_seconds=round((dt.datetime.now(dt.timezone.utc) - started).total_seconds(), 3),
+    )
+    return EntryIndex(index, [r for _, r in pairs], manifest)
+
+
+def _write_atomic(path: Path, data: str) -> None:
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    with os.fdopen(fd, "w", encoding="utf-8") as f:
+        f.write(data)
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp, path)
+
+
+def save(index: EntryIndex, root: Path, name: str) -> Path:
+    base = root / name
+    builds = base / "builds"
+    builds.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=builds))
+    faiss.write_index(index.faiss_index, str(staging / "index.faiss"))
+    (staging / "records.json").write_text(json.dumps([r.model_dump() for r in index.records]))
+    (staging / "manifest.json").write_text(index.manifest.model_dump_json(indent=2))
+    final = builds / index.manifest.build_id
+    os.replace(staging, final)
+    previous = current_build_id(root, name)
+    _write_atomic(base / "CURRENT", index.manifest.build_id)
+    for old in builds.iterdir():
+        if old.name not in {index.manifest.build_id, previous}:
+            shutil.rmtree(old, ignore_errors=True)
+    return final
+
+
+def current_build_id(root: Path, name: str) -> str | None:
+    pointer = root / name / "CURRENT"
+    return pointer.read_text().strip() if pointer.exists() else None
+
+
+def read_manifest(root: Path, name: str) -> Manifest | None:
+    build_id = current_build_id(root, name)
+    if not build_id:
+        return None
+    path = root / name / "builds" / build_id / "manifest.json"
+    return Manifest.model_validate_json(path.read_text()) if path.exists() else None
+
+
+def load(root: Path, name: str) -> EntryIndex | None:
+    build_id = current_build_id(root, name)
+    if not build_id:
+        return None
+    folder = root / name / "builds" / build_id
+    manifest = Manifest.model_validate_json((folder / "manifest.json").read_text())
+    records = [VectorRecord.model_validate(r) for r in json.loads((folder / "records.json").read_text())]
+    faiss_index = faiss.read_index(str(folder / "index.faiss"))
+    if faiss_index.ntotal != len(records) or faiss_index.d != manifest.dim:
+        raise ValueError(f"index {folder} is inconsistent: {faiss_index.ntotal} vectors, {len(records)} records")
+    return EntryIndex(faiss_index, records, manifest)
+
+
+def staleness(manifest: Manifest | None, model_id: str, dim: int, kb_hash: str) -> str | None:
+    """Why an index cannot serve this model and knowledge base, or None when it can."""
+    if manifest is None:
+        return "no index has been built yet"
+    if manifest.format_version != FORMAT_VERSION:
+        return f"index format {manifest.format_version} is not the current {FORMAT_VERSION}"
+    if manifest.model_id != model_id or manifest.dim != dim:
+        return f"index was built with model {manifest.model_id} (dim {manifest.dim}), not {model_id} (dim {dim})"
+    if manifest.kb_hash != kb_hash:
+        return "the knowledge base changed since the index was built"
+    return None
