@@ -1,0 +1,124 @@
+"""HTTP API (FastAPI). Thin: validates input, calls the service, shapes errors as {"code", "message"}."""
+
+from __future__ import annotations
+
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from . import __version__
+from .config import Settings
+from .languages import SUPPORTED_LANGUAGES
+from .runtime import Runtime, start
+from .service import AskResult
+
+
+class ApiError(Exception):
+    def __init__(self, status: int, code: str, message: str):
+        self.status, self.code, self.message = status, code, message
+
+
+class ErrorOut(BaseModel):
+    code: str = Field(description="machine-readable error code")
+    message: str = Field(description="a sentence for humans")
+
+
+class AskIn(BaseModel):
+    text: str = Field(description="the question, in any language")
+    lang: str | None = Field(None, description="ISO 639-1 code; wins over detection when given")
+    conversation_id: str | None = Field(None, max_length=128)
+
+
+class LanguageOut(BaseModel):
+    code: str
+    name: str
+    entries: int = Field(description="entries with a human-written variant in this language")
+
+
+class HealthOut(BaseModel):
+    status: str
+    model: str
+    index_build: str
+    entries: int
+    vectors: int
+    skipped_entries: int
+    version: str
+
+
+def _error(status: int, code: str, message: str) -> JSONResponse:
+    return JSONResponse(status_code=status, content={"code": code, "message": message})
+
+
+def create_app(settings: Settings | None = None, runtime: Runtime | None = None) -> FastAPI:
+    """`runtime` lets tests share one loaded model; otherwise it is built at startup from `settings`."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        app.state.runtime = runtime or start(settings or Settings())
+        yield
+
+    app = FastAPI(title="migrant-desk", version=__version__, lifespan=lifespan,
+                  description="Answers migrants' questions from a multilingual knowledge base, or hands them "
+                              "to a counselor.")
+    errors = {400: {"model": ErrorOut}, 404: {"model": ErrorOut}, 413: {"model": ErrorOut},
+              422: {"model": ErrorOut}}
+
+    @app.exception_handler(ApiError)
+    async def _api_error(_: Request, exc: ApiError):
+        return _error(exc.status, exc.code, exc.message)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation_error(_: Request, exc: RequestValidationError):
+        errs = exc.errors()
+        if any(e.get("type") == "json_invalid" for e in errs):
+            return _error(400, "malformed_json", "The request body is not valid JSON.")
+        first = errs[0] if errs else {}
+        field = ".".join(str(p) for p in first.get("loc", ()) if p != "body") or "body"
+        return _error(422, "invalid_request", f"Field '{field}': {first.get('msg', 'invalid value')}.")
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http_error(_: Request, exc: StarletteHTTPException):
+        code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
+        return _error(exc.status_code, code, str(exc.detail))
+
+    def rt(request: Request) -> Runtime:
+        return request.app.state.runtime
+
+    @app.post("/v1/ask", response_model=AskResult, responses=errors)
+    def ask(body: AskIn, request: Request) -> AskResult:
+        runtime = rt(request)
+        limit = runtime.settings.max_text_chars
+        if not body.text.strip():
+            raise ApiError(400, "empty_text", "The question text is empty.")
+        if len(body.text) > limit:
+            raise ApiError(413, "text_too_long", f"The question is {len(body.text)} characters; the limit is {limit}.")
+        if body.lang is not None and body.lang not in SUPPORTED_LANGUAGES:
+            raise ApiError(422, "unknown_language",
+                           f"Unknown language code '{body.lang}'. Supported: {', '.join(SUPPORTED_LANGUAGES)}.")
+        return runtime.service.ask(body.text, body.lang, body.conversation_id)
+
+    @app.get("/v1/languages", response_model=list[LanguageOut])
+    def languages(request: Request) -> list[LanguageOut]:
+        entries = rt(request).entries
+        return [LanguageOut(code=c, name=n, entries=sum(c in e.translations for e in entries))
+                for c, n in SUPPORTED_LANGUAGES.items()]
+
+    @app.get("/v1/entries/{entry_id}", responses=errors)
+    def entry(entry_id: str, request: Request) -> dict:
+        found = rt(request).service.entries.get(entry_id)
+        if found is None:
+            raise ApiError(404, "entry_not_found", f"No entry with id '{entry_id}'.")
+        return found.dump()
+
+    @app.get("/healthz", response_model=HealthOut)
+    def healthz(request: Request) -> HealthOut:
+        runtime = rt(request)
+        m = runtime.index.manifest
+        return HealthOut(status="ok", model=m.model_id, index_build=m.build_id, entries=m.entry_count,
+                         vectors=m.vector_count, skipped_entries=len(runtime.problems), version=__version__)
+
+    return app

@@ -1,0 +1,230 @@
+"""`migrant-desk` command line. Each command mirrors a Python function; options override MIGRANT_DESK_* settings."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from pathlib import Path
+
+from .config import Settings
+from .errors import StartupError
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    overrides = {}
+    for name in ("kb_path", "index_dir", "model", "host", "port", "cache_dir"):
+        value = getattr(args, name, None)
+        if value is not None:
+            overrides[name] = value
+    return Settings(**overrides)
+
+
+def _fail(message: str, code: int = 1) -> int:
+    print(f"migrant-desk: error: {message}", file=sys.stderr)
+    return code
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from .api import create_app
+
+    settings = _settings(args)
+    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level="info")
+    return 0
+
+
+def cmd_index_build(args: argparse.Namespace) -> int:
+    from .runtime import ensure_index, load_entries, make_embedder
+
+    settings = _settings(args)
+    entries, problems = load_entries(settings.kb_path)
+    embedder = make_embedder(settings)
+    index, rebuilt = ensure_index(settings, entries, embedder, force=args.force)
+    m = index.manifest
+    state = "built" if rebuilt else "up to date"
+    print(f"index {settings.index_name} {state}: {m.entry_count} entries, {m.vector_count} vectors, "
+          f"model {m.model_id}, build {m.build_id} ({m.build_seconds}s); embedding cache hits {embedder.hits}, "
+          f"misses {embedder.misses}")
+    if problems:
+        print(f"{len(problems)} problem(s) in the knowledge base; those entries were skipped:", file=sys.stderr)
+        for p in problems:
+            print(f"  {p}", file=sys.stderr)
+    return 0
+
+
+def cmd_ask(args: argparse.Namespace) -> int:
+    from .languages import SUPPORTED_LANGUAGES
+    from .runtime import start
+
+    if args.lang and args.lang not in SUPPORTED_LANGUAGES:
+        return _fail(f"unknown language code '{args.lang}'; supported: {', '.join(SUPPORTED_LANGUAGES)}", 2)
+    if not args.text.strip():
+        return _fail("the question text is empty", 2)
+    result = start(_settings(args)).service.ask(args.text, args.lang)
+    if args.json:
+        print(result.model_dump_json(indent=2))
+        return 0
+    print(f"[{result.lang}, {result.lang_reason}] confidence {result.confidence} (score {result.score})")
+    if result.answer:
+        a = result.answer
+        print(f"\n{a.question}\n\n{a.answer}\n\nsource: {a.source.title} <{a.source.url}>")
+        if a.contact:
+            print(f"contact: {a.contact.agency} {a.contact.phone or ''} {a.contact.url or ''}".rstrip())
+        if result.notice:
+            print(f"note: {result.notice}")
+    else:
+        print(f"\n{result.message}")
+    for alt in result.alternatives:
+        print(f"  - {alt.question} ({alt.id}, {alt.score})")
+    return 0
+
+
+def cmd_kb_validate(args: argparse.Namespace) -> int:
+    from . import knowledge_base
+
+    path = Path(args.path) if args.path else Settings().kb_path
+    try:
+        result = knowledge_base.load(path)
+    except FileNotFoundError as exc:
+        return _fail(str(exc), 2)
+    for p in result.problems:
+        print(str(p), file=sys.stderr)
+    langs: dict[str, int] = {}
+    for e in result.entries:
+        for code in e.translations:
+            langs[code] = langs.get(code, 0) + 1
+    print(f"{len(result.entries)} valid entries, {len(result.problems)} problem(s) in {path}; "
+          f"variants per language: {json.dumps(langs, sort_keys=True)}")
+    return 1 if result.problems else 0
+
+
+def cmd_kb_export(args: argparse.Namespace) -> int:
+    from . import knowledge_base
+
+    result = knowledge_base.load(Path(args.source) if args.source else Settings().kb_path)
+    if result.problems:
+        for p in result.problems:
+            print(str(p), file=sys.stderr)
+        return _fail("the knowledge base has invalid entries; fix them before exporting")
+    out = Path(args.out)
+    if out.suffix == ".jsonl":
+        knowledge_base.write_jsonl(result.entries, out)
+    else:
+        knowledge_base.write_yaml_dir(result.entries, out)
+    print(f"exported {len(result.entries)} entries to {out}")
+    return 0
+
+
+def _eval_service(args: argparse.Namespace):
+    """A throwaway index for the given knowledge base: the serving index is never touched."""
+    from .abstention import load_calibration
+    from .runtime import build_index, load_entries, make_embedder
+    from .service import DeskService
+
+    settings = _settings(args)
+    entries, _ = load_entries(Path(args.kb))
+    embedder = make_embedder(settings)
+    index = build_index(entries, embedder, show_progress=False)
+    calibration = load_calibration(Path(args.calibration) if args.calibration else None)
+    return DeskService(entries, index, embedder, calibration, settings.default_lang)
+
+
+def cmd_eval(args: argparse.Namespace) -> int:
+    from . import evaluation
+
+    try:
+        queries = evaluation.read_queries(Path(args.queries), args.split)
+    except (OSError, ValueError) as exc:
+        return _fail(str(exc), 2)
+    service = _eval_service(args)
+    results = evaluation.run(service, queries)
+    if args.rankings:
+        evaluation.write_rankings(results, Path(args.rankings))
+    print(json.dumps(evaluation.summarise(queries, results), indent=2))
+    return 0
+
+
+def cmd_calibrate(args: argparse.Namespace) -> int:
+    from . import calibrate, evaluation
+    from .abstention import bundled_calibration_path, save_calibration
+
+    queries = evaluation.read_queries(Path(args.queries), "tune")
+    service = _eval_service(args)
+    cal = calibrate.fit(service, queries, tuned_on=f"{args.queries} (tune split, {len(queries)} queries)")
+    out = Path(args.out) if args.out else bundled_calibration_path()
+    save_calibration(cal, out)
+    print(cal.model_dump_json(indent=2))
+    print(f"wrote {out}", file=sys.stderr)
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="migrant-desk", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    def common(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--kb", dest="kb_path", type=Path, help="knowledge-base directory or .jsonl")
+        p.add_argument("--index-dir", type=Path, help="index directory (default: ./indexes)")
+        p.add_argument("--model", help="sentence-transformers model name or path (default: multilingual-e5-small)")
+        p.add_argument("--cache-dir", type=Path, help="model and embedding cache")
+
+    p = sub.add_parser("serve", help="run the HTTP service")
+    common(p)
+    p.add_argument("--host")
+    p.add_argument("--port", type=int)
+    p.set_defaults(func=cmd_serve)
+
+    index = sub.add_parser("index", help="manage the serving index").add_subparsers(dest="action", required=True)
+    p = index.add_parser("build", help="build the index if it is missing or stale")
+    common(p)
+    p.add_argument("--force", action="store_true", help="rebuild even when up to date")
+    p.set_defaults(func=cmd_index_build)
+
+    p = sub.add_parser("ask", help="ask a question from the command line")
+    common(p)
+    p.add_argument("text")
+    p.add_argument("--lang")
+    p.add_argument("--json", action="store_true", help="print the full /v1/ask response")
+    p.set_defaults(func=cmd_ask)
+
+    kb = sub.add_parser("kb", help="knowledge-base tools").add_subparsers(dest="action", required=True)
+    p = kb.add_parser("validate", help="check every entry; exit 1 if any is invalid")
+    p.add_argument("path", nargs="?")
+    p.set_defaults(func=cmd_kb_validate)
+    p = kb.add_parser("export", help="write the knowledge base as OUT.jsonl or a YAML directory OUT")
+    p.add_argument("out")
+    p.add_argument("--from", dest="source")
+    p.set_defaults(func=cmd_kb_export)
+
+    for name, func, helptext in (("eval", cmd_eval, "evaluate retrieval and abstention on labelled queries"),
+                                 ("calibrate", cmd_calibrate, "tune abstention thresholds on the tune split")):
+        p = sub.add_parser(name, help=helptext)
+        p.add_argument("--kb", required=True, help="knowledge_base/ directory or KB.jsonl")
+        p.add_argument("--queries", required=True)
+        p.add_argument("--model")
+        p.add_argument("--cache-dir", type=Path)
+        p.add_argument("--calibration", help="calibration JSON (default: the bundled one)")
+        p.set_defaults(func=func)
+        if name == "eval":
+            p.add_argument("--rankings", help="write one JSON line per query here")
+            p.add_argument("--split", choices=["all", "tune", "report"], default="all")
+        else:
+            p.add_argument("--out", help="where to write the calibration (default: the bundled file)")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    logging.getLogger("faiss").setLevel(logging.WARNING)
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except StartupError as exc:
+        return _fail(str(exc))
+
+
+if __name__ == "__main__":
+    sys.exit(main())
