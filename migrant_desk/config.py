@@ -17,6 +17,7 @@ class Settings(BaseSettings):
     kb_path: Path = Field(PROJECT_ROOT / "knowledge_base", description="knowledge-base directory or .jsonl file")
     index_dir: Path = Field(PROJECT_ROOT / "indexes", description="where the serving index lives")
     index_name: str = "default"
+    db_path: Path = Field(PROJECT_ROOT / "var" / "migrant-desk.db", description="tickets, translation memory")
     cache_dir: Path = Field(Path.home() / ".cache" / "migrant-desk", description="converted model, embedding cache")
     model: str = Field(DEFAULT_MODEL, description="sentence-transformers model name or local path")
     default_lang: str = "ko"
