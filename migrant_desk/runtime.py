@@ -17,6 +17,7 @@ from . import index as index_store
 from . import knowledge_base
 from .abstention import load_calibration
 from .config import Settings
+from .embedding.batching import BatchingEmbedder
 from .embedding.embedder import CachedEmbedder, Embedder, load_embedder
 from .errors import StartupError
 from .knowledge_base import Entry, EntryProblem
@@ -86,5 +87,5 @@ def start(settings: Settings, force_rebuild: bool = False) -> Runtime:
     if calibration.model_id and calibration.model_id != embedder.model_id:
         log.warning("calibration was tuned for %s, not %s: thresholds may not fit", calibration.model_id,
                     embedder.model_id)
-    service = DeskService(entries, index, embedder, calibration, settings.default_lang)
+    service = DeskService(entries, index, BatchingEmbedder(embedder), calibration, settings.default_lang)
     return Runtime(settings, entries, problems, embedder, index, service, rebuilt)
