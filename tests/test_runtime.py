@@ -1,0 +1,63 @@
+"""Startup: a stale index is rebuilt or refused with a clear message; invalid entries are skipped and reported."""
+
+import pytest
+
+from migrant_desk import index as index_store
+from migrant_desk.config import Settings
+from migrant_desk.errors import StartupError
+from migrant_desk.runtime import start
+from tests.conftest import write_entry
+
+
+def small_kb(tmp_path, *ids):
+    kb = tmp_path / "kb"
+    kb.mkdir(exist_ok=True)
+    for entry_id in ids:
+        write_entry(kb, entry_id)
+    return kb
+
+
+def settings(tmp_path, cache_dir, **extra):
+    return Settings(kb_path=tmp_path / "kb", index_dir=tmp_path / "idx", cache_dir=cache_dir,
+                    db_path=tmp_path / "db.sqlite", **extra)
+
+
+def test_first_start_builds_then_reuses(tmp_path, cache_dir):
+    small_kb(tmp_path, "alpha", "beta")
+    first = start(settings(tmp_path, cache_dir))
+    assert first.rebuilt and first.index.manifest.entry_count == 2
+    second = start(settings(tmp_path, cache_dir))
+    assert not second.rebuilt and second.index.manifest.build_id == first.index.manifest.build_id
+
+
+def test_changed_knowledge_base_is_rebuilt_by_default(tmp_path, cache_dir):
+    small_kb(tmp_path, "alpha")
+    start(settings(tmp_path, cache_dir))
+    small_kb(tmp_path, "gamma")
+    again = start(settings(tmp_path, cache_dir))
+    assert again.rebuilt and again.index.manifest.entry_count == 2
+
+
+def test_refuse_mode_names_the_reason_and_keeps_the_old_index(tmp_path, cache_dir):
+    small_kb(tmp_path, "alpha")
+    old = start(settings(tmp_path, cache_dir)).index.manifest.build_id
+    small_kb(tmp_path, "gamma")
+    with pytest.raises(StartupError, match="knowledge base changed.*migrant-desk index build"):
+        start(settings(tmp_path, cache_dir, on_stale_index="refuse"))
+    assert index_store.current_build_id(tmp_path / "idx", "default") == old
+
+
+def test_invalid_entries_are_skipped_and_reported(tmp_path, cache_dir):
+    small_kb(tmp_path, "alpha")
+    write_entry(tmp_path / "kb", "broken", translations={"en": {"question": "q"}})
+    rt = start(settings(tmp_path, cache_dir))
+    assert [e.id for e in rt.entries] == ["alpha"]
+    assert [(p.entry_id, p.field) for p in rt.problems] == [("broken", "translations.en.answer")]
+
+
+def test_no_valid_entry_at_all_is_a_startup_error(tmp_path, cache_dir):
+    kb = tmp_path / "kb"
+    kb.mkdir()
+    (kb / "x.yaml").write_text("id: [\n")
+    with pytest.raises(StartupError, match="no valid entries"):
+        start(settings(tmp_path, cache_dir))
