@@ -1,0 +1,354 @@
+"""HTTP routes of the ticket queue (an APIRouter that api.create_app includes), and the hook that keeps the
+bot silent on a conversation a counselor has.
+
+Who may call what (tests/test_ticket_auth.py walks this whole matrix):
+  POST /v1/handoff                       anyone (the migrant's chat client); returns the migrant's token
+  GET  /v1/tickets/{id}, .../messages    the ticket's migrant token (migrant view), counselor, admin
+  POST /v1/tickets/{id}/messages         the ticket's migrant token, or the counselor holding it, or an admin
+  GET  /v1/tickets, claim-next, notes, kb-suggestions, events, PATCH, status, release, kb-answer
+                                         counselor, admin (changing a held ticket: its holder or an admin)
+  POST /v1/tickets/{id}/assign, GET /v1/users, POST /v1/users/{name}/release     admin
+  GET  /v1/me                            counselor, editor, admin
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+
+from fastapi import APIRouter, Depends, Header, Query, Request, Response
+from fastapi.concurrency import run_in_threadpool
+
+from .. import auth
+from ..auth import Principal, User, app_store, current_principal, require_role
+from ..clock import iso
+from ..editorial import gaps
+from ..languages import SUPPORTED_LANGUAGES, choose_language
+from ..messages import message
+from ..service import AskResult, pick_variant
+from .models import (
+    STATUSES,
+    AssignIn,
+    CounselorTicketOut,
+    EventOut,
+    HandoffIn,
+    HandoffOut,
+    KbAnswerIn,
+    KbSuggestionOut,
+    MessageIn,
+    MessagesOut,
+    MigrantTicketOut,
+    StatusIn,
+    TicketOut,
+    TicketPatchIn,
+    UserOut,
+)
+from .service import TicketError, TicketService
+from .settings import TicketSettings
+from .translate import default_translator
+from .views import counselor_message_out, event_out, migrant_message_out, migrant_status_message, ticket_out
+
+RECHECK_SECONDS = 2.0  # a long-poll re-reads the database this often (writes by other processes)
+MAX_SUGGESTIONS = 3
+
+router = APIRouter(tags=["tickets"])
+staff = require_role("counselor", "admin")
+admin_only = require_role("admin")
+_service_lock = threading.Lock()
+
+
+def ticket_service(request: Request) -> TicketService:
+    return service_for(request.app)
+
+
+def service_for(app) -> TicketService:
+    """The app's TicketService, made on first use (tests may put their own on app.state.ticket_service)."""
+    state = app.state
+    service = getattr(state, "ticket_service", None)
+    if service is None:
+        with _service_lock:
+            service = getattr(state, "ticket_service", None)
+            if service is None:
+                service = state.ticket_service = TicketService(
+                    app_store(app), TicketSettings(), default_translator(state.runtime))
+    return service
+
+
+def ticket_reader(ticket_id: int, request: Request) -> Principal:
+    """The ticket's own migrant, or a counselor/admin; 401/403 otherwise."""
+    principal = current_principal(request)
+    if principal.user is None:
+        if principal.ticket_id != ticket_id:
+            raise TicketError(403, "forbidden", "This token opens only its own ticket.")
+    elif principal.user.role not in ("counselor", "admin"):
+        raise TicketError(403, "forbidden", f"This needs the role counselor or admin, or the ticket's own token; "
+                                            f"the token is a {principal.user.role} token.")
+    return principal
+
+
+# --- the bot's silence ----------------------------------------------------------------------------------------
+
+def silenced_answer(request: Request, text: str, lang: str | None, conversation_id: str | None) -> AskResult | None:
+    """For /v1/ask: when a counselor has this conversation, the bot does not answer. The migrant's text goes to
+    the ticket (so nothing they write is lost) and the reply says, in their language, that a counselor has the
+    case. None when the conversation has no active ticket."""
+    if not conversation_id:
+        return None
+    service = ticket_service(request)
+    ticket = service.active_ticket(conversation_id)
+    if ticket is None:
+        return None
+    written_in = choose_language(text, lang, ticket["lang"]).lang
+    service.add_migrant_message(ticket["id"], text, written_in, origin="ask")
+    reply_lang = lang or ticket["lang"]
+    return AskResult(lang=reply_lang, lang_reason="declared" if lang else "handoff", answered=False,
+                     confidence="low", score=0.0, confidence_value=0.0,
+                     threshold=round(request.app.state.runtime.service.calibration.threshold, 4),
+                     message=message("counselor_has_case", reply_lang), offer_counselor=False, alternatives=[],
+                     conversation_id=conversation_id)
+
+
+# --- handoff and the migrant's side -----------------------------------------------------------------------------
+
+def log_handoff_for_gaps(request: Request, body: HandoffIn) -> None:
+    """The migrant's last question before a handoff goes to the editors' content-gap report."""
+    question = next((t for t in reversed(body.transcript) if t.role == "migrant"), None)
+    if question is None:
+        return
+    runtime = request.app.state.runtime
+    try:
+        vector = runtime.service.embedder.embed([question.text], "query")[0]
+        gaps.log_question(app_store(request.app).db, question.text, question.lang or body.lang, "handoff", vector)
+    except Exception:  # noqa: BLE001 - the handoff matters more than the report
+        logging.getLogger(__name__).exception("could not log the handoff question for the content-gap report")
+
+
+@router.post("/v1/handoff", response_model=HandoffOut, status_code=201)
+def handoff(body: HandoffIn, request: Request, response: Response,
+            idempotency_key: str | None = Header(None, alias="Idempotency-Key")) -> HandoffOut:
+    ticket, token, replayed = ticket_service(request).handoff(body, idempotency_key)
+    if replayed:
+        response.status_code = 200
+    else:
+        log_handoff_for_gaps(request, body)
+    return HandoffOut(ticket_id=ticket["id"], access_token=token, status=ticket["status"],
+                      message=message("handoff_created", ticket["lang"], ticket_id=str(ticket["id"])),
+                      replayed=replayed)
+
+
+def _view(service: TicketService, ticket_id: int, principal: Principal):
+    ticket = service.get(ticket_id)
+    if principal.user is None:
+        rows = service.tickets.messages(ticket_id, include_internal=False)
+        return MigrantTicketOut(id=ticket["id"], status=ticket["status"], lang=ticket["lang"],
+                                status_message=migrant_status_message(ticket, service.settings),
+                                messages=[migrant_message_out(r, ticket["lang"]) for r in rows])
+    names = service.tickets.user_names()
+    base = ticket_out(ticket, names, service.tickets.spoken_languages(), service.now())
+    rows = service.tickets.messages(ticket_id)
+    return CounselorTicketOut(**base.model_dump(), messages=[counselor_message_out(r, names) for r in rows])
+
+
+@router.get("/v1/tickets/{ticket_id}", response_model=CounselorTicketOut | MigrantTicketOut)
+def get_ticket(ticket_id: int, request: Request, principal: Principal = Depends(ticket_reader)):
+    return _view(ticket_service(request), ticket_id, principal)
+
+
+@router.get("/v1/tickets/{ticket_id}/messages", response_model=MessagesOut)
+async def wait_for_messages(ticket_id: int, request: Request, principal: Principal = Depends(ticket_reader),
+                            after: int = Query(0, ge=0, description="the last message id you have"),
+                            wait: int = Query(0, ge=0, description="seconds to wait for a new message"),
+                            status: str | None = Query(None, description="the ticket status you last saw; a "
+                                                                          "change answers at once too")):
+    """Long-poll: answers at once when there are messages after `after` (or the status differs from `status`);
+    otherwise waits up to `wait` seconds (capped by MIGRANT_DESK_TICKETS_LONG_POLL_MAX_SECONDS) and answers as
+    soon as one arrives or the status changes."""
+    service = ticket_service(request)
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + min(wait, service.settings.long_poll_max_seconds)
+
+    def load() -> MessagesOut:
+        ticket = service.get(ticket_id)
+        rows = service.tickets.messages(ticket_id, after, include_internal=principal.user is not None)
+        if principal.user is None:
+            out = [migrant_message_out(r, ticket["lang"]) for r in rows]
+        else:
+            names = service.tickets.user_names()
+            out = [counselor_message_out(r, names) for r in rows]
+        return MessagesOut(messages=out, last_id=rows[-1]["id"] if rows else after, status=ticket["status"])
+
+    with service.notifier.listen(ticket_id) as written:
+        while True:
+            written.clear()
+            result = await run_in_threadpool(load)
+            remaining = deadline - loop.time()
+            status_changed = status is not None and result.status != status
+            if result.messages or status_changed or remaining <= 0 or await request.is_disconnected():
+                return result
+            try:
+                await asyncio.wait_for(written.wait(), min(RECHECK_SECONDS, remaining))
+            except asyncio.TimeoutError:
+                pass
+
+
+@router.post("/v1/tickets/{ticket_id}/messages", response_model=CounselorTicketOut | MigrantTicketOut)
+def post_message(ticket_id: int, body: MessageIn, request: Request, principal: Principal = Depends(ticket_reader)):
+    service = ticket_service(request)
+    if principal.user is None:
+        service.add_migrant_message(ticket_id, body.text, body.lang)
+    else:
+        service.add_counselor_message(ticket_id, principal.user, body.text, body.lang)
+    return _view(service, ticket_id, principal)
+
+
+# --- counselors -------------------------------------------------------------------------------------------------
+
+def _statuses(values: list[str] | None) -> list[str] | None:
+    unknown = [v for v in values or [] if v not in STATUSES]
+    if unknown:
+        raise TicketError(422, "invalid_request", f"Field 'status': unknown status {', '.join(unknown)}; use one of "
+                                                  f"{', '.join(STATUSES)}.")
+    return values or None
+
+
+@router.get("/v1/tickets", response_model=list[TicketOut])
+def list_tickets(request: Request, user: User = Depends(staff),
+                 status: list[str] | None = Query(None, description="repeat for several"),
+                 lang: str | None = None, team: str | None = None, category: str | None = None,
+                 assigned_to: str | None = Query(None, description="a user name, or 'me'"),
+                 overdue: bool | None = None, limit: int = Query(100, ge=1, le=500),
+                 offset: int = Query(0, ge=0)) -> list[TicketOut]:
+    service = ticket_service(request)
+    service.close_expired()
+    if lang is not None and lang not in SUPPORTED_LANGUAGES:
+        raise TicketError(422, "unknown_language", f"Unknown language code '{lang}'.")
+    holder = None
+    if assigned_to is not None:
+        found = user if assigned_to == "me" else auth.find_user(service.tickets.db, assigned_to)
+        if found is None:
+            raise TicketError(422, "unknown_user", f"Field 'assigned_to': no user named '{assigned_to}'.")
+        holder = found.id
+    now = service.now()
+    rows = service.tickets.list(iso(now), _statuses(status), lang, team, category, holder, overdue, limit, offset)
+    names, spoken = service.tickets.user_names(), service.tickets.spoken_languages()
+    return [ticket_out(r, names, spoken, now) for r in rows]
+
+
+@router.post("/v1/tickets/claim-next", response_model=CounselorTicketOut,
+             responses={204: {"description": "the queue has nothing for you"}})
+def claim_next(request: Request, user: User = Depends(staff)):
+    service = ticket_service(request)
+    ticket = service.claim_next(user)
+    if ticket is None:
+        return Response(status_code=204)
+    return _view(service, ticket["id"], Principal(user=user))
+
+
+@router.post("/v1/tickets/{ticket_id}/notes", response_model=CounselorTicketOut)
+def add_note(ticket_id: int, body: MessageIn, request: Request, user: User = Depends(staff)):
+    service = ticket_service(request)
+    service.add_counselor_message(ticket_id, user, body.text, body.lang, internal=True)
+    return _view(service, ticket_id, Principal(user=user))
+
+
+@router.post("/v1/tickets/{ticket_id}/kb-answer", response_model=CounselorTicketOut)
+def insert_kb_answer(ticket_id: int, body: KbAnswerIn, request: Request, user: User = Depends(staff)):
+    """Replies with a knowledge-base answer in the migrant's language (the human-written variant when there is
+    one; otherwise the nearest variant, translated like any reply), with its source and contact."""
+    service = ticket_service(request)
+    ticket = service.get(ticket_id)
+    entry = request.app.state.runtime.service.entries.get(body.entry_id)
+    if entry is None:
+        raise TicketError(404, "entry_not_found", f"No entry with id '{body.entry_id}'.")
+    text, lang = service.kb_answer_text(entry, ticket["lang"])
+    service.add_counselor_message(ticket_id, user, text, lang, kb_entry_id=entry.id)
+    return _view(service, ticket_id, Principal(user=user))
+
+
+@router.get("/v1/tickets/{ticket_id}/kb-suggestions", response_model=list[KbSuggestionOut])
+def kb_suggestions(ticket_id: int, request: Request, user: User = Depends(staff)) -> list[KbSuggestionOut]:
+    """Knowledge-base entries nearest the migrant's latest message, with questions in the counselor's language."""
+    service = ticket_service(request)
+    ticket = service.get(ticket_id)
+    said = [m for m in service.tickets.messages(ticket_id, include_internal=False) if m["author_kind"] == "migrant"]
+    if not said:
+        return []
+    desk = request.app.state.runtime.service
+    ranking = desk.rank(said[-1]["body"], said[-1]["lang"])
+    reader_lang = user.languages[0] if user.languages else ticket["lang"]
+    out = []
+    for hit in [h for h in ranking.hits if h.entry_id in desk.entries][:MAX_SUGGESTIONS]:
+        code, variant = pick_variant(desk.entries[hit.entry_id], reader_lang)
+        question = variant.question or (variant.alternates[0] if variant.alternates else variant.answer[:120])
+        out.append(KbSuggestionOut(entry_id=hit.entry_id, question=question, question_lang=code,
+                                   score=round(hit.score, 4)))
+    return out
+
+
+@router.post("/v1/tickets/{ticket_id}/status", response_model=CounselorTicketOut)
+def set_status(ticket_id: int, body: StatusIn, request: Request, user: User = Depends(staff)):
+    service = ticket_service(request)
+    service.set_status(ticket_id, body.status, user)
+    return _view(service, ticket_id, Principal(user=user))
+
+
+@router.patch("/v1/tickets/{ticket_id}", response_model=CounselorTicketOut)
+def patch_ticket(ticket_id: int, body: TicketPatchIn, request: Request, user: User = Depends(staff)):
+    service = ticket_service(request)
+    service.patch(ticket_id, body.model_dump(), user)
+    return _view(service, ticket_id, Principal(user=user))
+
+
+@router.post("/v1/tickets/{ticket_id}/release", response_model=CounselorTicketOut)
+def release(ticket_id: int, request: Request, user: User = Depends(staff)):
+    service = ticket_service(request)
+    service.release(ticket_id, user)
+    return _view(service, ticket_id, Principal(user=user))
+
+
+@router.get("/v1/tickets/{ticket_id}/events", response_model=list[EventOut])
+def events(ticket_id: int, request: Request, user: User = Depends(staff)) -> list[EventOut]:
+    service = ticket_service(request)
+    service.get(ticket_id)
+    names = service.tickets.user_names()
+    return [event_out(r, names) for r in service.tickets.events(ticket_id)]
+
+
+# --- admins and everyone on staff -------------------------------------------------------------------------------
+
+@router.post("/v1/tickets/{ticket_id}/assign", response_model=CounselorTicketOut)
+def assign(ticket_id: int, body: AssignIn, request: Request, user: User = Depends(admin_only)):
+    service = ticket_service(request)
+    counselor = auth.find_user(service.tickets.db, body.counselor)
+    if counselor is None:
+        raise TicketError(422, "unknown_user", f"Field 'counselor': no user named '{body.counselor}'.")
+    service.assign(ticket_id, counselor, user)
+    return _view(service, ticket_id, Principal(user=user))
+
+
+def _user_out(person: User, held: int | None = None) -> UserOut:
+    return UserOut(id=person.id, name=person.name, role=person.role, languages=list(person.languages),
+                   teams=list(person.teams), capacity=person.capacity, active=person.active, open_tickets=held)
+
+
+@router.get("/v1/users", response_model=list[UserOut])
+def list_users(request: Request, user: User = Depends(admin_only)) -> list[UserOut]:
+    service = ticket_service(request)
+    return [_user_out(p, service.tickets.held_count(p.id)) for p in auth.list_users(service.tickets.db)]
+
+
+@router.post("/v1/users/{name}/release", response_model=list[int])
+def release_all(name: str, request: Request, user: User = Depends(admin_only)) -> list[int]:
+    """A counselor went away: every ticket they hold goes back to the queue. Returns the ticket ids."""
+    service = ticket_service(request)
+    person = auth.find_user(service.tickets.db, name)
+    if person is None:
+        raise TicketError(404, "user_not_found", f"No user named '{name}'.")
+    return service.release_all(person.id, f"user:{user.id}")
+
+
+@router.get("/v1/me", response_model=UserOut)
+def me(request: Request, user: User = Depends(require_role("counselor", "editor", "admin"))) -> UserOut:
+    service = ticket_service(request)
+    return _user_out(user, service.tickets.held_count(user.id))

@@ -1,0 +1,118 @@
+"""Rows in and out of the ticket tables. No decisions here (service.py decides); the functions that write take
+the connection of a transaction the caller opened, so one operation's rows commit or roll back together."""
+
+from __future__ import annotations
+
+import json
+
+import sqlite_utils
+
+from .. import db
+from . import schema as _schema  # noqa: F401  (registers the migrations before any Store opens)
+from .sla import OVERDUE_SQL
+
+PRIORITY_RANK_SQL = "CASE t.priority WHEN 'urgent' THEN 3 WHEN 'high' THEN 2 WHEN 'normal' THEN 1 ELSE 0 END"
+
+
+class TicketStore:
+    def __init__(self, store: db.Store):
+        self.store = store
+
+    @property
+    def db(self) -> sqlite_utils.Database:
+        return self.store.db
+
+    def transaction(self):
+        return self.store.transaction()
+
+    # --- reading ------------------------------------------------------------------------------------------
+
+    def ticket(self, ticket_id: int, database: sqlite_utils.Database | None = None) -> dict | None:
+        rows = list((database or self.db).query("SELECT * FROM tickets WHERE id = ?", [ticket_id]))
+        return rows[0] if rows else None
+
+    def active_for_conversation(self, conversation_id: str) -> dict | None:
+        rows = list(self.db.query(
+            "SELECT * FROM tickets WHERE conversation_id = ? AND status IN ('new','assigned','waiting_on_migrant',"
+            "'open') ORDER BY id DESC LIMIT 1", [conversation_id]))
+        return rows[0] if rows else None
+
+    def messages(self, ticket_id: int, after: int = 0, include_internal: bool = True) -> list[dict]:
+        internal = "" if include_internal else " AND internal = 0"
+        return list(self.db.query(
+            f"SELECT * FROM messages WHERE ticket_id = ? AND id > ?{internal} ORDER BY id", [ticket_id, after]))
+
+    def events(self, ticket_id: int) -> list[dict]:
+        return list(self.db.query("SELECT * FROM events WHERE ticket_id = ? ORDER BY id", [ticket_id]))
+
+    def list(self, now: str, statuses: list[str] | None = None, lang: str | None = None, team: str | None = None,
+             category: str | None = None, assigned_to: int | None = None, overdue: bool | None = None,
+             limit: int = 100, offset: int = 0) -> list[dict]:
+        where, params = ["1 = 1"], {"now": now, "limit": limit, "offset": offset}
+        if statuses:
+            names = [f":s{i}" for i in range(len(statuses))]
+            where.append(f"t.status IN ({', '.join(names)})")
+            params.update({f"s{i}": s for i, s in enumerate(statuses)})
+        for column, value in (("lang", lang), ("team", team), ("category", category), ("assigned_to", assigned_to)):
+            if value is not None:
+                where.append(f"t.{column} = :{column}")
+                params[column] = value
+        if overdue is not None:
+            where.append(OVERDUE_SQL if overdue else f"NOT {OVERDUE_SQL}")
+        sql = (f"SELECT t.* FROM tickets t WHERE {' AND '.join(where)} "
+               f"ORDER BY {PRIORITY_RANK_SQL} DESC, t.first_response_due, t.created_at, t.id "
+               "LIMIT :limit OFFSET :offset")
+        return list(self.db.query(sql, params))
+
+    def team_exists(self, name: str) -> bool:
+        return self.db.execute("SELECT 1 FROM teams WHERE name = ?", [name]).fetchone() is not None
+
+    def user_names(self) -> dict[int, str]:
+        return {r["id"]: r["name"] for r in self.db.query("SELECT id, name FROM users")}
+
+    def staff(self, database: sqlite_utils.Database | None = None) -> list[dict]:
+        """Active users who can take tickets (counselors and admins), with their languages and teams."""
+        rows = (database or self.db).query(
+            "SELECT id, name, role, languages, teams, capacity FROM users WHERE active = 1 "
+            "AND role IN ('counselor','admin')")
+        return [{**r, "languages": json.loads(r["languages"]), "teams": json.loads(r["teams"])} for r in rows]
+
+    def spoken_languages(self, database: sqlite_utils.Database | None = None) -> set[str]:
+        return {code for person in self.staff(database) for code in person["languages"]}
+
+    def held_count(self, user_id: int, database: sqlite_utils.Database | None = None) -> int:
+        return (database or self.db).execute(
+            "SELECT COUNT(*) FROM tickets WHERE assigned_to = ? AND status IN ('assigned','waiting_on_migrant',"
+            "'open')", [user_id]).fetchone()[0]
+
+    def idempotency(self, key_hash: str, database: sqlite_utils.Database | None = None) -> dict | None:
+        rows = list((database or self.db).query("SELECT * FROM idempotency_keys WHERE key_hash = ?", [key_hash]))
+        return rows[0] if rows else None
+
+    # --- writing (inside the caller's transaction) -----------------------------------------------------------
+
+    @staticmethod
+    def insert(database: sqlite_utils.Database, table: str, values: dict) -> int:
+        columns = list(values)
+        cursor = database.execute(
+            f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' for _ in columns)})",
+            [values[c] for c in columns])
+        return cursor.lastrowid
+
+    @staticmethod
+    def update(database: sqlite_utils.Database, ticket_id: int, values: dict) -> None:
+        sets = ", ".join(f"{column} = ?" for column in values)
+        database.execute(f"UPDATE tickets SET {sets} WHERE id = ?", [*values.values(), ticket_id])
+
+    @staticmethod
+    def event(database: sqlite_utils.Database, ticket_id: int, at: str, actor: str, action: str,
+              from_value: object = None, to_value: object = None) -> None:
+        database.execute(
+            "INSERT INTO events (ticket_id, at, actor, action, from_value, to_value) VALUES (?, ?, ?, ?, ?, ?)",
+            [ticket_id, at, actor, action, None if from_value is None else str(from_value),
+             None if to_value is None else str(to_value)])
+
+    @staticmethod
+    def ensure_teams(database: sqlite_utils.Database, names: list[str], at: str) -> None:
+        for name in names:
+            database.execute("INSERT OR IGNORE INTO teams (name, created_at) VALUES (?, ?)", [name, at])
