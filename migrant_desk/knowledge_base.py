@@ -105,7 +105,7 @@ class LoadResult(BaseModel):
     problems: list[EntryProblem]
 
 
-def _problems_from(exc: ValidationError, location: str, entry_id: str | None) -> list[EntryProblem]:
+def problems_from(exc: ValidationError, location: str, entry_id: str | None) -> list[EntryProblem]:
     return [
         EntryProblem(
             location=location, entry_id=entry_id,
@@ -122,7 +122,7 @@ def _parse(raw: object, location: str) -> tuple[Entry | None, list[EntryProblem]
     try:
         return Entry.model_validate(raw), []
     except ValidationError as exc:
-        return None, _problems_from(exc, location, entry_id)
+        return None, problems_from(exc, location, entry_id)
 
 
 # (parsed document or None, location, parse error or None)

@@ -3,6 +3,7 @@
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 from tests.conftest import BUNDLED_KB, CACHE_DIR, DATA, write_entry
 
@@ -10,7 +11,12 @@ from tests.conftest import BUNDLED_KB, CACHE_DIR, DATA, write_entry
 def run(*args, env_extra=None, timeout=600):
     import os
 
-    env = {**os.environ, "MIGRANT_DESK_CACHE_DIR": str(CACHE_DIR), **(env_extra or {})}
+    import tempfile
+
+    # never the repository's var/ database: each command gets a fresh one unless the test names one
+    fresh_db = Path(tempfile.mkdtemp()) / "migrant-desk.db"
+    env = {**os.environ, "MIGRANT_DESK_CACHE_DIR": str(CACHE_DIR), "MIGRANT_DESK_DB_PATH": str(fresh_db),
+           **(env_extra or {})}
     return subprocess.run([sys.executable, "-m", "migrant_desk.cli", *args], capture_output=True, text=True,
                           env=env, timeout=timeout)
 
@@ -97,3 +103,37 @@ def test_dev_queries_file_is_in_eval_format():
     report = read_queries(DATA / "dev_queries.jsonl", "report")
     assert len(tune) + len(report) == len(queries)
     assert not {q.id for q in tune} & {q.id for q in report}
+
+
+def test_kb_import_export_import_round_trip_changes_nothing(tmp_path):
+    database = tmp_path / "kb.db"
+    env = {"MIGRANT_DESK_DB_PATH": str(database)}
+    first = run("kb", "import", str(BUNDLED_KB), env_extra=env)
+    assert first.returncode == 0, first.stderr
+    assert '"created": %d' % len(list(BUNDLED_KB.glob("*.yaml"))) in first.stdout
+    out = tmp_path / "exported"
+    assert run("kb", "export", str(out), env_extra=env).returncode == 0
+    again = run("kb", "import", str(out), env_extra=env)
+    assert again.returncode == 0 and '"created": 0, "updated": 0' in again.stdout
+    for path in BUNDLED_KB.glob("*.yaml"):
+        from migrant_desk import knowledge_base
+
+        assert knowledge_base.load(out / path.name).entries == knowledge_base.load(path).entries
+
+
+def test_kb_import_refuses_an_invalid_file_and_imports_nothing(tmp_path):
+    database = tmp_path / "kb.db"
+    env = {"MIGRANT_DESK_DB_PATH": str(database)}
+    (tmp_path / "v1").mkdir()
+    write_entry(tmp_path / "v1", "good")
+    assert run("kb", "import", str(tmp_path / "v1"), env_extra=env).returncode == 0
+    (tmp_path / "v2").mkdir()
+    write_entry(tmp_path / "v2", "good", tags=["changed"])
+    write_entry(tmp_path / "v2", "bad-one", translations={"en": {"question": "q"}})
+    r = run("kb", "import", str(tmp_path / "v2"), env_extra=env)
+    assert r.returncode == 1 and "bad-one" in r.stderr and "nothing was imported" in r.stderr
+    from migrant_desk import db
+
+    conn = db.connect(database)
+    assert [row[0] for row in conn.execute("SELECT id FROM kb_entries")] == ["good"]
+    assert conn.execute("SELECT COUNT(*) FROM kb_revisions").fetchone()[0] == 1

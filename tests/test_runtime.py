@@ -1,8 +1,11 @@
-"""Startup: a stale index is rebuilt or refused with a clear message; invalid entries are skipped and reported."""
+"""Startup: the database is seeded once from the files; a stale index is rebuilt or refused with a clear
+message; invalid seed entries are skipped and reported."""
 
 import pytest
 
+from migrant_desk import db, knowledge_base
 from migrant_desk import index as index_store
+from migrant_desk.editorial.store import EditorialStore
 from migrant_desk.config import Settings
 from migrant_desk.errors import StartupError
 from migrant_desk.runtime import start
@@ -30,10 +33,28 @@ def test_first_start_builds_then_reuses(tmp_path, cache_dir):
     assert not second.rebuilt and second.index.manifest.build_id == first.index.manifest.build_id
 
 
+def import_more(tmp_path, *ids):
+    """What `migrant-desk kb import` does: the database, not the seed files, is the source of truth."""
+    more = tmp_path / "more"
+    more.mkdir(exist_ok=True)
+    for entry_id in ids:
+        write_entry(more, entry_id)
+    store = EditorialStore(db.Store(tmp_path / "db.sqlite").db)
+    store.import_entries(knowledge_base.load(more).entries, author="test")
+
+
+def test_seed_files_are_read_only_into_an_empty_database(tmp_path, cache_dir):
+    small_kb(tmp_path, "alpha")
+    start(settings(tmp_path, cache_dir))
+    small_kb(tmp_path, "gamma")  # editing the seed files after the first start changes nothing served
+    again = start(settings(tmp_path, cache_dir))
+    assert not again.rebuilt and [e.id for e in again.entries] == ["alpha"]
+
+
 def test_changed_knowledge_base_is_rebuilt_by_default(tmp_path, cache_dir):
     small_kb(tmp_path, "alpha")
     start(settings(tmp_path, cache_dir))
-    small_kb(tmp_path, "gamma")
+    import_more(tmp_path, "gamma")
     again = start(settings(tmp_path, cache_dir))
     assert again.rebuilt and again.index.manifest.entry_count == 2
 
@@ -41,7 +62,7 @@ def test_changed_knowledge_base_is_rebuilt_by_default(tmp_path, cache_dir):
 def test_refuse_mode_names_the_reason_and_keeps_the_old_index(tmp_path, cache_dir):
     small_kb(tmp_path, "alpha")
     old = start(settings(tmp_path, cache_dir)).index.manifest.build_id
-    small_kb(tmp_path, "gamma")
+    import_more(tmp_path, "gamma")
     with pytest.raises(StartupError, match="knowledge base changed.*migrant-desk index build"):
         start(settings(tmp_path, cache_dir, on_stale_index="refuse"))
     assert index_store.current_build_id(tmp_path / "idx", "default") == old
