@@ -1,0 +1,64 @@
+"""Local machine translation (argostranslate / CTranslate2) with a translation memory and a confidence gate.
+
+Modules: backend (installed packages, routing, translation), sentences + splitter (sentence splitting without
+downloads), gate (failure detectors + cross-lingual similarity), calibrate (choosing the gate's threshold),
+memory (SQLite translation memory), translator (the Python API and pre-translation), answers (what /v1/ask
+shows), api (POST /v1/translate), cli (`migrant-desk translate ...`). See docs/translation.md.
+
+Importing this package is cheap: argostranslate's heavy modules load only when a package is used.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from .backend import ArgosBackend, PackageError
+from .gate import GateVerdict, TranslationGate, load_gate_calibration
+from .memory import TranslationMemory
+from .translator import MessageTranslation, PretranslateReport, Translator
+
+if TYPE_CHECKING:
+    from ..config import Settings
+    from ..db import Store
+    from ..embedding.embedder import Embedder
+
+
+def packages_dir(settings: Settings):
+    return settings.translation_dir / "packages"
+
+
+def open_translator(settings: Settings, store: Store, embedder: Embedder) -> Translator:
+    backend = ArgosBackend(packages_dir(settings), settings.translation_index_url)
+    gate = TranslationGate(embedder, load_gate_calibration(settings.translation_gate_path))
+    return Translator(backend, TranslationMemory(store), gate, settings.translation_targets)
+
+
+class TicketMessageTranslator:
+    """The ticket queue's `MessageTranslator` (migrant_desk/tickets/translate.py) over `Translator`."""
+
+    def __init__(self, translator: Translator):
+        self.translator = translator
+
+    def translate(self, text: str, source_lang: str, target_lang: str):
+        from ..tickets.translate import TranslationOutcome
+
+        result = self.translator.translate_message(text, source_lang, target_lang)
+        status = {"machine": "machine", "unreliable": "rejected", "same_language": "not_needed",
+                  "unavailable": "unavailable"}[result.status]
+        return TranslationOutcome(status=status, target_lang=target_lang, text=result.text,
+                                  score=result.gate.score if result.gate else None, reason=result.reason)
+
+
+def tickets_adapter(runtime=None):
+    """What `tickets.translate.default_translator(runtime)` looks for."""
+    translator = getattr(runtime, "translation", None)
+    if translator is None:
+        from ..tickets.translate import NoTranslator
+
+        return NoTranslator("machine translation is not set up in this runtime")
+    return TicketMessageTranslator(translator)
+
+
+__all__ = ["ArgosBackend", "GateVerdict", "MessageTranslation", "PackageError", "PretranslateReport",
+           "TicketMessageTranslator", "TranslationGate", "TranslationMemory", "Translator", "open_translator",
+           "tickets_adapter"]

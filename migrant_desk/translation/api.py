@@ -1,0 +1,87 @@
+"""POST /v1/translate (staff translate a message: original kept, gate verdict returned) and
+GET /v1/translate/pairs (what the installed models can do).
+
+Access is one FastAPI dependency passed to `translation_router(access=...)`. create_app passes the role check
+of migrant_desk/auth.py (counselors, editors and admins); a deployment or test can pass another.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from fastapi import APIRouter, Depends, Request
+from pydantic import BaseModel, Field
+
+from ..errors import ApiError
+from ..languages import SUPPORTED_LANGUAGES, choose_language
+from .translator import MessageTranslation, Translator
+
+STAFF_ROLES = ("counselor", "editor", "admin")
+
+
+class TranslateIn(BaseModel):
+    text: str = Field(description="the message, as written")
+    target_lang: str = Field(description="ISO 639-1 code of the reader's language")
+    source_lang: str | None = Field(None, description="ISO 639-1 code; detected when omitted")
+
+
+class TranslateOut(MessageTranslation):
+    source_lang_reason: str = Field(description="declared | detected | fallback-short | fallback-uncertain")
+
+
+class PairOut(BaseModel):
+    source_lang: str
+    target_lang: str
+    path: list[str]
+    model: str
+
+
+def default_access() -> Callable[..., Any]:
+    from ..auth import require_role
+
+    return require_role(*STAFF_ROLES)
+
+
+def _translator(request: Request) -> Translator:
+    translator = getattr(request.app.state.runtime, "translation", None)
+    if translator is None:
+        raise ApiError(503, "translation_unavailable", "Machine translation is not set up on this server.")
+    return translator
+
+
+def _check_lang(code: str, field: str) -> None:
+    if code not in SUPPORTED_LANGUAGES:
+        raise ApiError(422, "unknown_language",
+                       f"Unknown language code '{code}' in '{field}'. Supported: {', '.join(SUPPORTED_LANGUAGES)}.")
+
+
+def translation_router(access: Callable[..., Any] | None = None) -> APIRouter:
+    router = APIRouter(tags=["translation"], dependencies=[Depends(access or default_access())])
+
+    @router.post("/v1/translate", response_model=TranslateOut)
+    def translate(body: TranslateIn, request: Request) -> TranslateOut:
+        translator = _translator(request)
+        limit = request.app.state.runtime.settings.max_text_chars
+        if not body.text.strip():
+            raise ApiError(400, "empty_text", "The text to translate is empty.")
+        if len(body.text) > limit:
+            raise ApiError(413, "text_too_long", f"The text is {len(body.text)} characters; the limit is {limit}.")
+        _check_lang(body.target_lang, "target_lang")
+        if body.source_lang is not None:
+            _check_lang(body.source_lang, "source_lang")
+        choice = choose_language(body.text, body.source_lang, request.app.state.runtime.settings.default_lang)
+        result = translator.translate_message(body.text, choice.lang, body.target_lang)
+        return TranslateOut(**result.model_dump(), source_lang_reason=choice.reason)
+
+    @router.get("/v1/translate/pairs", response_model=list[PairOut])
+    def pairs(request: Request) -> list[PairOut]:
+        backend = _translator(request).backend
+        out = []
+        for source, target in sorted(backend.reachable()):
+            route = backend.route(source, target)
+            if route is not None:
+                out.append(PairOut(source_lang=source, target_lang=target, path=route.path, model=route.model_id))
+        return out
+
+    return router
