@@ -1,0 +1,226 @@
+// The counselor console: the queue with filters, claim next, and one ticket at a time with its conversation
+// (original and translation side by side), replies, internal notes, knowledge-base answers and status changes.
+// The open ticket's new messages arrive by long-poll (GET /v1/tickets/{id}/messages?wait=); the queue is
+// re-read every QUEUE_SECONDS while the tab is visible.
+"use strict";
+(function () {
+  const { $, el, api, say, fail, time, signIn } = window.Staff;
+  const config = JSON.parse($("config").textContent);
+  const QUEUE_SECONDS = 10;
+  const POLL_SECONDS = 25;
+  const AUTHORS = { migrant: "Migrant", bot: "Bot", counselor: "Counselor", system: "System" };
+
+  let me = null;
+  let current = null;          // the open ticket (CounselorTicketOut without messages)
+  let lastMessageId = 0;
+  let shown = new Set();
+  let pollAbort = null;
+
+  const sleep = (ms) => new Promise((done) => setTimeout(done, ms));
+  const langName = (code) => `${code} · ${config.languages[code] || code}`;
+
+  // --- the queue --------------------------------------------------------------------------------------------
+
+  function queueQuery() {
+    const params = new URLSearchParams();
+    for (const status of $("f-status").value.split(",").filter(Boolean)) params.append("status", status);
+    if ($("f-lang").value) params.set("lang", $("f-lang").value);
+    if ($("f-team").value.trim()) params.set("team", $("f-team").value.trim());
+    if ($("f-overdue").checked) params.set("overdue", "true");
+    if ($("f-mine").checked) params.set("assigned_to", "me");
+    return params.toString();
+  }
+
+  async function loadQueue() {
+    const result = await api("/v1/tickets?" + queueQuery());
+    if (!result.ok) { fail(result); return; }
+    const list = $("tickets");
+    list.replaceChildren(...result.data.map(ticketRow));
+    $("queue-count").textContent = `${result.data.length} ticket${result.data.length === 1 ? "" : "s"}`;
+    const teams = new Set(me.teams);
+    result.data.forEach((t) => t.team && teams.add(t.team));
+    $("teams").replaceChildren(...[...teams].sort().map((team) => el("option", { value: team })));
+  }
+
+  function ticketRow(t) {
+    const flags = [
+      t.overdue ? el("span", { class: "badge warn" }, "overdue") : null,
+      t.language_covered ? null : el("span", { class: "badge warn" }, "no counselor speaks this language"),
+      t.sla_paused ? el("span", { class: "badge" }, "waiting") : null,
+    ];
+    const button = el("button", { type: "button", class: "ticket-row", "aria-current": current && current.id === t.id ? "true" : null,
+      onclick: () => openTicket(t.id) },
+      el("strong", {}, `#${t.id}`), ` ${langName(t.lang)} · ${t.status.replaceAll("_", " ")} · ${t.priority}`,
+      t.team ? ` · team ${t.team}` : "", t.assigned_to ? ` · ${t.assigned_to}` : "", " ", ...flags,
+      el("span", { class: "when" }, `created ${time(t.created_at)}`));
+    return el("li", {}, button);
+  }
+
+  for (const id of ["f-status", "f-lang", "f-overdue", "f-mine"]) $(id).addEventListener("change", loadQueue);
+  $("f-team").addEventListener("change", loadQueue);
+  $("filters").addEventListener("submit", (event) => { event.preventDefault(); loadQueue(); });
+
+  $("claim").addEventListener("click", async () => {
+    const result = await api("/v1/tickets/claim-next", { method: "POST" });
+    if (result.status === 204) { say("The queue has nothing for you right now."); return; }
+    if (!result.ok) { fail(result); return; }
+    say(`You claimed ticket #${result.data.id}.`);
+    await showTicket(result.data, true);
+    loadQueue();
+  });
+
+  // --- one ticket ---------------------------------------------------------------------------------------------
+
+  async function openTicket(id) {
+    const result = await api(`/v1/tickets/${id}`);
+    if (!result.ok) { fail(result); return; }
+    await showTicket(result.data, true);
+    loadQueue();
+  }
+
+  function metaRow(term, ...value) {
+    return [el("dt", {}, term), el("dd", {}, ...value)];
+  }
+
+  function renderMeta(t) {
+    current = t;
+    $("ticket-title").textContent = `Ticket #${t.id} · ${langName(t.lang)}`;
+    const contact = t.contact ? [t.contact.name, t.contact.phone, t.contact.email].filter(Boolean).join(", ") +
+      ` (prefers ${t.contact.preferred})` : "—";
+    $("ticket-meta").replaceChildren(
+      ...metaRow("Status", t.status.replaceAll("_", " "), t.sla_paused ? " (SLA paused)" : ""),
+      ...metaRow("Language", langName(t.lang), t.language_covered ? "" : " — no active counselor speaks it"),
+      ...metaRow("Priority", t.priority),
+      ...metaRow("Team", t.team || "—"),
+      ...metaRow("Category", t.category || "—"),
+      ...metaRow("Assigned to", t.assigned_to || "nobody"),
+      ...metaRow("Created", time(t.created_at)),
+      ...metaRow("First response due", time(t.first_response_due), t.first_response_at ? ` (answered ${time(t.first_response_at)})` : ""),
+      ...metaRow("Resolution due", time(t.resolution_due)),
+      ...metaRow("Overdue", t.overdue ? el("strong", { class: "warn-text" }, "yes") : "no"),
+      ...metaRow("Contact", contact),
+    );
+    const status = $("t-status");
+    status.value = [...status.options].some((o) => o.value === t.status) ? t.status : "open";
+  }
+
+  function translationCell(m) {
+    const tr = m.translation;
+    if (!tr) return el("td", { class: "muted" }, "—");
+    if (tr.status === "not_needed") return el("td", { class: "muted" }, "same language");
+    if (tr.status === "unavailable") {
+      return el("td", { class: "muted" }, `no translation into ${tr.lang}${tr.reason ? ": " + tr.reason : ""}`);
+    }
+    const score = tr.score === null || tr.score === undefined ? "" : ` · score ${tr.score.toFixed(2)}`;
+    return el("td", { class: tr.status === "rejected" ? "rejected" : null },
+      tr.text ? el("div", { lang: tr.lang, class: "text" }, tr.text) : null,
+      el("span", { class: "tag" }, `${tr.status === "rejected" ? "rejected by the gate" : "machine"} · ${tr.lang}${score}`));
+  }
+
+  function addMessageRow(m) {
+    if (shown.has(m.id)) return;
+    shown.add(m.id);
+    lastMessageId = Math.max(lastMessageId, m.id);
+    const who = m.internal ? `Note · ${m.author_name || ""}` : (m.author === "counselor" && m.author_name) || AUTHORS[m.author] || m.author;
+    const row = el("tr", { class: `msg ${m.author}${m.internal ? " internal" : ""}` },
+      el("th", { scope: "row" }, who, el("span", { class: "when" }, time(m.created_at)),
+        m.origin === "transcript" ? el("span", { class: "tag" }, "before handoff") : null,
+        m.kb_entry_id ? el("span", { class: "tag" }, `KB ${m.kb_entry_id}`) : null),
+      el("td", {}, el("div", { lang: m.lang, class: "text" }, m.text), el("span", { class: "tag" }, m.lang)),
+      translationCell(m));
+    $("messages").append(row);
+  }
+
+  async function loadSuggestions() {
+    const result = await api(`/v1/tickets/${current.id}/kb-suggestions`);
+    if (!result.ok) return;
+    const items = result.data.map((s) => el("li", {}, el("span", { lang: s.question_lang }, s.question), " ",
+      el("code", {}, s.entry_id), " ",
+      el("button", { type: "button", class: "secondary small", "aria-label": `Insert answer ${s.entry_id}`,
+        onclick: () => insertAnswer(s.entry_id) }, "Insert")));
+    $("suggestions").replaceChildren(...(items.length ? items : [el("li", { class: "muted" }, "No suggestions yet.")]));
+  }
+
+  async function showTicket(t, fresh) {
+    if (fresh) {
+      if (pollAbort) pollAbort.abort();
+      shown = new Set();
+      lastMessageId = 0;
+      $("messages").replaceChildren();
+      $("suggestions").replaceChildren();
+    }
+    $("ticket-empty").hidden = true;
+    $("ticket-body").hidden = false;
+    renderMeta(t);
+    (t.messages || []).forEach(addMessageRow);
+    if (fresh) {
+      $("ticket-title").focus();
+      loadSuggestions();
+      poll();
+    }
+  }
+
+  async function poll() {
+    const abort = new AbortController();
+    pollAbort = abort;
+    const id = current.id;
+    while (!abort.signal.aborted && current && current.id === id) {
+      const result = await api(`/v1/tickets/${id}/messages?after=${lastMessageId}&wait=${POLL_SECONDS}`,
+        { signal: abort.signal });
+      if (result.aborted || abort.signal.aborted) return;
+      if (!result.ok) { await sleep(3000); continue; }
+      const fromMigrant = result.data.messages.some((m) => m.author === "migrant");
+      result.data.messages.forEach(addMessageRow);
+      lastMessageId = Math.max(lastMessageId, result.data.last_id);
+      if (result.data.status !== current.status || result.data.messages.length) {
+        const fresh = await api(`/v1/tickets/${id}`);
+        if (fresh.ok && current && current.id === id) renderMeta(fresh.data);
+      }
+      if (fromMigrant) { say(`New message from the migrant on ticket #${id}.`); loadSuggestions(); loadQueue(); }
+    }
+  }
+
+  // --- actions on the open ticket ------------------------------------------------------------------------------
+
+  async function act(path, body, done) {
+    const result = await api(`/v1/tickets/${current.id}${path}`, { method: "POST", body });
+    if (!result.ok) { fail(result); return false; }
+    await showTicket(result.data, false);
+    if (done) say(done);
+    loadQueue();
+    return true;
+  }
+
+  async function insertAnswer(entryId) {
+    if (!entryId) { fail("Type an entry id, or pick a suggestion."); return; }
+    if (await act("/kb-answer", { entry_id: entryId }, `Sent the answer ${entryId}.`)) $("kb-entry").value = "";
+  }
+
+  $("reply").addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const text = $("reply-text").value.trim();
+    if (!text) { fail("Write a reply first."); $("reply-text").focus(); return; }
+    if (await act("/messages", { text, lang: $("reply-lang").value }, "Reply sent.")) $("reply-text").value = "";
+  });
+  $("note").addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const text = $("note-text").value.trim();
+    if (!text) { fail("Write a note first."); $("note-text").focus(); return; }
+    if (await act("/notes", { text }, "Note added.")) $("note-text").value = "";
+  });
+  $("kb-form").addEventListener("submit", (event) => { event.preventDefault(); insertAnswer($("kb-entry").value.trim()); });
+  $("ticket-actions").addEventListener("submit", (event) => {
+    event.preventDefault();
+    const status = $("t-status").value;
+    act("/status", { status }, `Status changed to ${status.replaceAll("_", " ")}.`);
+  });
+  $("t-release").addEventListener("click", () => act("/release", undefined, "Released to the queue."));
+
+  signIn(["counselor", "admin"], (user) => {
+    me = user;
+    if (user.languages.length) $("reply-lang").value = user.languages[0];
+    loadQueue();
+    setInterval(() => { if (!document.hidden) loadQueue(); }, QUEUE_SECONDS * 1000);
+    document.body.dataset.ready = "true";
+  });
+})();

@@ -1,0 +1,353 @@
+"""The three web pages in a real browser: Playwright drives Debian's Chromium (/usr/bin/chromium, installed by
+`bash scripts/install.sh test`) against one real `migrant-desk serve` process for the whole module. Staff users
+come from the real `migrant-desk users add`. Each page's screenshot is saved to docs/screenshots/."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import httpx
+import pytest
+
+from migrant_desk import knowledge_base
+from migrant_desk.config import PROJECT_ROOT
+from migrant_desk.messages import message
+from tests.server import running_server
+
+pytestmark = pytest.mark.slow
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
+SCREENSHOTS = PROJECT_ROOT / "docs" / "screenshots"
+WAIT_MS = 30_000  # a long-poll answers within ~2 s of a write; this only bounds a broken page
+
+VI_QUESTION = "Tôi làm thẻ đăng ký người nước ngoài ở đâu?"
+UNANSWERABLE_VI = "Quán phở nào ngon nhất ở Itaewon?"  # no entry covers it: the bot abstains
+GAP_QUESTION_VI = "Mang chó mèo sang Hàn Quốc cần giấy tờ gì?"  # bringing pets: not in the knowledge base
+
+
+def entry(entry_id: str) -> knowledge_base.Entry:
+    return next(e for e in knowledge_base.load(PROJECT_ROOT / "knowledge_base").entries if e.id == entry_id)
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    work = tmp_path_factory.mktemp("serve-web")
+    # The long-poll answers at once on a new message but only at its end on a status change ("a counselor has your
+    # case"); a 3-second cap keeps those waits short here (the default is 30).
+    env = {"MIGRANT_DESK_TRANSLATION_DIR": str(work / "translation"), "MIGRANT_DESK_TICKETS_LONG_POLL_MAX_SECONDS": "3"}
+    with running_server(work, env) as srv:
+        yield srv
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not CHROMIUM.exists():
+        pytest.fail(f"{CHROMIUM} is missing: run `bash scripts/install.sh test` (installs Debian's chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield launched
+        launched.close()
+
+
+@pytest.fixture
+def open_page(browser):
+    """open_page(url, width, height, locale) -> a page in a fresh browser context (its own storage). Fails the
+    test if any page threw an uncaught JavaScript error."""
+    opened = []
+
+    def make(url: str, width: int = 1280, height: int = 900, locale: str = "en-US"):
+        context = browser.new_context(viewport={"width": width, "height": height}, locale=locale)
+        context.set_default_timeout(WAIT_MS)
+        page = context.new_page()
+        errors: list[str] = []
+        page.on("pageerror", lambda exc: errors.append(str(exc)))
+        opened.append((context, errors))
+        page.goto(url)
+        return page
+
+    yield make
+    thrown = [e for _, errors in opened for e in errors]
+    for context, _ in opened:
+        context.close()
+    assert not thrown, thrown
+
+
+def screenshot(page, name: str, full_page: bool = False) -> None:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / name), full_page=full_page)
+
+
+def chat(open_page, server, locale: str, width: int = 414, height: int = 896):
+    page = open_page(server.base + "/", width, height, locale)
+    page.wait_for_selector("body[data-ready=true]", state="attached")
+    return page
+
+
+def ask(page, lang: str, text: str):
+    """Types a question, sends it and returns the bot's reply (the newest .msg.bot)."""
+    before = page.locator(".msg.bot").count()
+    page.get_by_label(message("ask_placeholder", lang)).fill(text)
+    page.get_by_role("button", name=message("send", lang), exact=True).click()
+    page.locator(".msg.bot").nth(before).wait_for()
+    return page.locator(".msg.bot").nth(before)
+
+
+def sign_in(open_page, server, path: str, token: str):
+    page = open_page(server.base + path)
+    page.get_by_label("Staff token").fill(token)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_selector("body[data-ready=true]", state="attached")
+    return page
+
+
+# --- the migrant's chat page ------------------------------------------------------------------------------------
+
+def test_migrant_asks_in_vietnamese_and_gets_the_answer_with_source_and_contact(server, open_page):
+    arc = entry("arc-registration")
+    page = chat(open_page, server, "vi-VN")
+    assert page.locator("html").get_attribute("lang") == "vi"  # from the browser's Accept-Language
+    assert page.get_by_role("heading", level=1).inner_text() == message("chat_title", "vi")
+
+    reply = ask(page, "vi", VI_QUESTION)
+    assert reply.locator(".question").inner_text() == arc.translations["vi"].question
+    assert reply.locator(".answer").inner_text() == arc.translations["vi"].answer
+    source = reply.get_by_role("link", name=arc.source.title)
+    assert source.get_attribute("href") == str(arc.source.url)
+    call = reply.get_by_role("link", name=message("call_label", "vi", phone="1345"))
+    assert call.get_attribute("href") == "tel:1345"
+    shown_date = arc.updated.isoformat().replace("-", "\u2011")  # non-breaking hyphens
+    assert message("updated_on", "vi", date=shown_date) in reply.inner_text()
+
+    page.evaluate("window.scrollTo(0, 0)")
+    screenshot(page, "chat.png")
+
+    alternatives = reply.locator("button.alt")
+    assert 1 <= alternatives.count() <= 4
+    picked = alternatives.first.inner_text()
+    alternatives.first.click()  # asks that question: the migrant's bubble shows it, and a second reply comes
+    page.locator(".msg.bot").nth(1).wait_for()
+    assert page.locator(".msg.me").nth(1).inner_text().endswith(picked)
+
+
+def test_chat_at_320px_detects_the_language_and_works_with_a_keyboard(server, open_page):
+    page = chat(open_page, server, "en-US", width=320, height=640)
+    assert page.locator("html").get_attribute("lang") == "en"
+    # every control has an accessible name, the conversation is a named live log
+    unnamed = page.evaluate("""() => [...document.querySelectorAll('input, select, textarea, button')]
+        .filter(e => !e.closest('[hidden]'))
+        .filter(e => !(e.labels && e.labels.length) && !e.getAttribute('aria-label') && !e.textContent.trim())
+        .map(e => e.outerHTML)""")
+    assert unnamed == []
+    assert page.get_by_role("log", name=message("conversation_label", "en")).count() == 1
+    assert page.get_by_role("combobox", name=message("language_label", "en")).input_value() == ""  # automatic
+    # focus order: the question box, Send, then "talk to a counselor"
+    page.get_by_label(message("ask_placeholder", "en")).focus()
+    order = []
+    for _ in range(2):
+        page.keyboard.press("Tab")
+        order.append(page.evaluate("document.activeElement.id"))
+    assert order == ["send", "counselor"]
+
+    ask(page, "en", "วีซ่าทำงานหมดอายุ ต่ออายุได้ที่ไหน")  # Thai, with the picker on automatic
+    assert page.locator("html").get_attribute("lang") == "th"  # the page follows the detected language
+    assert page.get_by_role("heading", level=1).inner_text() == message("chat_title", "th")
+    assert page.get_by_label(message("ask_placeholder", "th")).get_attribute("placeholder") == \
+        message("ask_placeholder", "th")
+    assert page.locator(".msg.me .who").inner_text() == message("you_said", "th")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 320  # nothing sticks out sideways
+    page.evaluate("window.scrollTo(0, 0)")
+    screenshot(page, "chat-320.png")
+
+    # the counselor button opens the consent step with the focus on the checkbox; sending without consent says why
+    page.get_by_role("button", name=message("talk_to_counselor", "th")).last.click()
+    assert page.evaluate("document.activeElement.id") == "consent"
+    page.get_by_role("button", name=message("handoff_send", "th")).click()
+    assert page.get_by_role("alert").filter(has_text=message("consent_required", "th")).count() == 1
+    page.get_by_role("button", name=message("cancel", "th")).click()
+    assert page.locator("#handoff").is_hidden() and page.evaluate("document.activeElement.id") == "counselor"
+
+    # a language picked by hand is kept across a reload
+    page.get_by_role("combobox", name=message("language_label", "th")).select_option("vi")
+    page.locator("html[lang=vi]").wait_for(state="attached")
+    page.reload()
+    page.locator("html[lang=vi]").wait_for(state="attached")
+    assert page.get_by_role("heading", level=1).inner_text() == message("chat_title", "vi")
+
+
+def test_machine_translated_answer_shows_the_original_one_tap_away(server, open_page):
+    """No entry has a Japanese variant. A gate-passed machine translation in the translation memory (what
+    `translate pretranslate` stores) is what the service shows; the page marks it and keeps the original."""
+    from migrant_desk.db import Store
+    from migrant_desk.translation.memory import TranslationMemory
+    from migrant_desk.translation.translator import question_text
+
+    arc = entry("arc-registration")
+    ja_question, ja_answer = "外国人登録はどこで、どうやってしますか？", "韓国に90日を超えて滞在する場合は、入国から90日以内に外国人登録をしてください。"
+    memory = TranslationMemory(Store(server.db_path))
+    for source, translated in ((question_text(arc, "en"), ja_question), (arc.translations["en"].answer, ja_answer)):
+        memory.put(source, "en", "ja", "test-model", translated, gate_passed=True, gate_score=0.93,
+                   ref=f"kb:{arc.id}")
+
+    page = chat(open_page, server, "ja-JP")
+    reply = ask(page, "ja", "外国人登録証(ARC)はどこで申請しますか？")
+    assert reply.locator(".answer").inner_text() == ja_answer
+    toggle = reply.get_by_role("button", name=message("machine_translated", "ja", source_language="English"))
+    assert toggle.get_attribute("aria-expanded") == "false"
+    original = reply.locator("blockquote.original")
+    assert original.is_hidden() and original.get_attribute("lang") == "en"
+    toggle.click()
+    assert original.is_visible() and arc.translations["en"].answer in original.inner_text()
+    assert reply.get_by_role("button", name=message("hide_original", "ja")).get_attribute("aria-expanded") == "true"
+    screenshot(page, "chat-machine-translated.png")
+
+
+# --- handoff: the chat page and the counselor console -------------------------------------------------------------
+
+def test_migrant_hands_off_counselor_claims_and_replies_migrant_sees_it(server, open_page):
+    token = server.cli("users", "add", "hoa", "--role", "counselor", "--languages", "vi,ko",
+                       "--teams", "labor").stdout.strip()
+    assert token.startswith("mds_")
+    migrant = chat(open_page, server, "vi-VN")
+    reply = ask(migrant, "vi", UNANSWERABLE_VI)
+    assert message("not_confident", "vi") in reply.inner_text()
+    reply.get_by_role("button", name=message("talk_to_counselor", "vi")).click()  # the one inside the reply
+    migrant.get_by_label(message("consent_contact", "vi")).check()
+    migrant.get_by_role("button", name=message("handoff_send", "vi")).click()
+    created = migrant.locator(".msg.system").filter(has_text=message("handoff_created", "vi", ticket_id="1"))
+    created.wait_for()
+
+    console = sign_in(open_page, server, "/console", token)
+    console.locator(".ticket-row").filter(has_text="#1").wait_for()
+    console.get_by_role("button", name="Claim next").click()
+    console.get_by_role("heading", name="Ticket #1 · vi · Tiếng Việt").wait_for()
+    transcript = console.locator("#messages")
+    assert UNANSWERABLE_VI in transcript.locator("tr.migrant").first.inner_text()
+    assert message("not_confident", "vi") in transcript.locator("tr.bot").first.inner_text()
+    # the migrant learns that a counselor has the case, without reloading
+    migrant.locator(".msg.system").filter(has_text=message("counselor_has_case", "vi")).wait_for()
+
+    answer = "Chào bạn, tôi là tư vấn viên Hoa. Bạn muốn tìm quán ở khu nào?"
+    console.get_by_label("Reply to the migrant").fill(answer)
+    console.get_by_role("button", name="Send reply").click()
+    console.get_by_label("Internal note (never shown to the migrant)").fill("Not a KB topic; answer by hand.")
+    console.get_by_role("button", name="Add note").click()
+    console.locator("tr.internal").wait_for()
+    # a knowledge-base answer goes to the migrant in their language, tagged with its entry in the console
+    suggestion = console.locator("#suggestions li").first
+    entry_id = suggestion.locator("code").inner_text()
+    suggestion.get_by_role("button", name=f"Insert answer {entry_id}").click()
+    console.locator("tr.counselor").filter(has_text=f"KB {entry_id}").wait_for()
+    inserted = entry(entry_id).translations["vi"].answer
+    migrant.locator(".msg.counselor").filter(has_text=inserted[:40]).wait_for()
+    from_counselor = migrant.locator(".msg.counselor").filter(has_text=answer)
+    from_counselor.wait_for()
+    assert from_counselor.locator(".who").inner_text() == message("counselor_said", "vi")
+
+    follow_up = "Gần ga Itaewon ạ, cảm ơn chị."
+    migrant.get_by_label(message("write_to_counselor", "vi")).fill(follow_up)
+    migrant.get_by_role("button", name=message("send", "vi"), exact=True).click()
+    console.locator("tr.migrant").filter(has_text=follow_up).wait_for()  # arrives in the console by long-poll
+    assert "Not a KB topic" not in migrant.locator("#log").inner_text()  # internal notes stay internal
+    console.locator("#ticket-meta dd").filter(has_text=re.compile(r"^open$")).wait_for()  # the migrant wrote: open
+    screenshot(console, "console.png", full_page=True)
+    screenshot(migrant, "chat-handoff.png")
+
+    # the queue's filters
+    queue = console.locator("#queue-count")
+    console.get_by_label("Language", exact=True).select_option("th")
+    queue.filter(has_text="0 tickets").wait_for()
+    console.get_by_label("Language", exact=True).select_option("vi")
+    queue.filter(has_text="1 ticket").wait_for()
+    console.get_by_label("Overdue only").check()
+    queue.filter(has_text="0 tickets").wait_for()
+    console.get_by_label("Overdue only").uncheck()
+    console.get_by_label("Team").fill("labor")
+    console.get_by_label("Team").press("Enter")
+    queue.filter(has_text="0 tickets").wait_for()  # the handoff named no team
+    console.get_by_label("Team").fill("")
+    console.get_by_label("Team").press("Enter")
+    queue.filter(has_text="1 ticket").wait_for()
+
+    console.get_by_label("Ticket status").select_option("resolved")
+    console.get_by_role("button", name="Change status").click()
+    migrant.locator(".msg.system").filter(has_text=message("ticket_resolved", "vi", days="7")).wait_for()
+
+
+# --- the editor ----------------------------------------------------------------------------------------------------
+
+def test_editor_changes_an_answer_publishes_and_the_chat_shows_it(server, open_page):
+    token = server.cli("users", "add", "lan", "--role", "editor").stdout.strip()
+    arc = entry("arc-registration")
+    old = arc.translations["vi"].answer
+    new = old.replace("Thẻ thường được cấp sau vài tuần.", "Thẻ thường được cấp sau khoảng 3 tuần.")
+    assert new != old
+
+    editor = sign_in(open_page, server, "/editor", token)
+    editor.get_by_label("Search entries").fill("arc-registration")
+    editor.get_by_role("button", name="Search", exact=True).click()
+    editor.locator(".entry-row").filter(has_text="arc-registration").click()
+    editor.get_by_role("heading", name="arc-registration").wait_for()
+    editor.get_by_role("button", name="vi · Tiếng Việt: human").click()
+    variant = editor.locator("#variant-form")
+    assert variant.get_by_label("Answer", exact=True).input_value() == old
+    variant.get_by_label("Answer", exact=True).fill(new)
+    variant.get_by_role("button", name="Save draft").click()
+    editor.locator("#announce").filter(has_text="saved as draft revision 2").wait_for()
+    editor.locator("#entry-state").filter(has_text="unpublished changes").wait_for()
+
+    page = chat(open_page, server, "vi-VN")
+    assert ask(page, "vi", VI_QUESTION).locator(".answer").inner_text() == old  # a draft is not live
+
+    editor.get_by_role("button", name="Publish the draft").click()
+    editor.locator("#announce").filter(has_text="Published arc-registration").wait_for()
+    editor.locator("#entry-state").filter(has_text="published is current").wait_for()
+    assert ask(page, "vi", VI_QUESTION).locator(".answer").inner_text() == new
+    screenshot(editor, "editor.png", full_page=True)
+
+    # history: roll back to revision 1, publish, and the chat has the old text again
+    editor.get_by_role("button", name="Roll back to revision 1").wait_for()
+    assert editor.locator("#revisions tr").count() == 2
+    editor.get_by_role("button", name="Roll back to revision 1").click()
+    editor.locator("#announce").filter(has_text="draft revision 3 has revision 1's content").wait_for()
+    editor.locator("#entry-state").filter(has_text="unpublished changes").wait_for()
+    editor.get_by_role("button", name="Publish the draft").click()
+    editor.locator("#announce").filter(has_text="Published arc-registration").wait_for()
+    assert ask(page, "vi", VI_QUESTION).locator(".answer").inner_text() == old
+
+
+def test_editor_starts_a_new_entry_from_a_content_gap(server, open_page):
+    token = server.cli("users", "add", "mai", "--role", "editor").stdout.strip()
+    asked = httpx.post(f"{server.base}/v1/ask", json={"text": GAP_QUESTION_VI}, timeout=30).json()
+    assert asked["answered"] is False  # logged for the content-gap report
+
+    editor = sign_in(open_page, server, "/editor", token)
+    editor.get_by_role("tab", name="Content gaps").click()
+    gap = editor.locator("li.gap").filter(has_text=GAP_QUESTION_VI)
+    gap.wait_for()
+    screenshot(editor, "editor-gaps.png", full_page=True)
+    gap.get_by_role("button", name="Start a new entry from this gap").click()
+    form = editor.locator("#create-form")
+    assert form.get_by_label("Language of this first variant").input_value() == "vi"
+    assert form.get_by_label("Question", exact=True).input_value() == GAP_QUESTION_VI
+    form.get_by_label("Id (lowercase letters, digits, hyphens)").fill("pet-import")
+    form.get_by_label("Category").fill("daily-life")
+    form.get_by_label("Source title").fill("Animal and Plant Quarantine Agency")
+    form.get_by_label("Source URL").fill("https://www.qia.go.kr")
+    form.get_by_label("Answer", exact=True).fill("Chó và mèo cần giấy chứng nhận kiểm dịch và vi mạch.")
+    form.get_by_role("button", name="Create draft").click()
+    announce = editor.locator("#announce")
+    announce.filter(has_text="Created pet-import as draft revision 1").wait_for()
+    assert "question(s) of the gap now count towards it" in announce.inner_text()
+    editor.get_by_role("heading", name="pet-import").wait_for()
+
+    editor.get_by_role("tab", name="Content gaps").click()
+    editor.locator("#gap-summary").wait_for()
+    editor.locator("li.gap").filter(has_text=GAP_QUESTION_VI).wait_for(state="detached")  # resolved
+    editor.get_by_role("tab", name="Translations").click()
+    editor.get_by_label("Language", exact=True).select_option("en")
+    editor.locator("#t-missing").get_by_role("button", name="pet-import").wait_for()  # no English variant yet
