@@ -10,16 +10,17 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from . import __version__
+from . import __version__, redaction
 from .config import Settings
 from .languages import SUPPORTED_LANGUAGES
 from .runtime import Runtime, start
+from .errors import ApiError  # noqa: F401  (defined in errors.py so routers can raise it; re-exported here)
 from .service import AskResult
-
-
-class ApiError(Exception):
-    def __init__(self, status: int, code: str, message: str):
-        self.status, self.code, self.message = status, code, message
+from .editorial.api import router as editor_router
+from .tickets.api import router as tickets_router
+from .tickets.api import silenced_answer
+from .translation.api import translation_router
+from .web import router as web_router
 
 
 class ErrorOut(BaseModel):
@@ -59,6 +60,8 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     @asynccontextmanager
     async def lifespan(app: FastAPI):
         app.state.runtime = runtime or start(settings or Settings())
+        app.state.store = app.state.runtime.store  # one database handle for every router
+        redaction.install()  # after uvicorn set up its log handlers
         yield
 
     app = FastAPI(title="migrant-desk", version=__version__, lifespan=lifespan,
@@ -99,6 +102,9 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         if body.lang is not None and body.lang not in SUPPORTED_LANGUAGES:
             raise ApiError(422, "unknown_language",
                            f"Unknown language code '{body.lang}'. Supported: {', '.join(SUPPORTED_LANGUAGES)}.")
+        held = silenced_answer(request, body.text, body.lang, body.conversation_id)  # a counselor has the case
+        if held is not None:
+            return held
         return runtime.service.ask(body.text, body.lang, body.conversation_id)
 
     @app.get("/v1/languages", response_model=list[LanguageOut])
@@ -121,4 +127,8 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         return HealthOut(status="ok", model=m.model_id, index_build=m.build_id, entries=m.entry_count,
                          vectors=m.vector_count, skipped_entries=len(runtime.problems), version=__version__)
 
+    app.include_router(tickets_router)
+    app.include_router(editor_router)
+    app.include_router(translation_router())  # POST /v1/translate (staff roles, see translation/api.py)
+    app.include_router(web_router)  # the chat page (/), /console and /editor (see docs/web.md)
     return app

@@ -9,12 +9,15 @@ import sys
 from pathlib import Path
 
 from .config import Settings
+from . import redaction
 from .errors import StartupError
+from .tickets.cli import register as register_ticket_commands
+from .translation.cli import register as register_translation_commands
 
 
 def _settings(args: argparse.Namespace) -> Settings:
     overrides = {}
-    for name in ("kb_path", "index_dir", "model", "host", "port", "cache_dir"):
+    for name in ("kb_path", "index_dir", "model", "host", "port", "cache_dir", "db_path"):
         value = getattr(args, name, None)
         if value is not None:
             overrides[name] = value
@@ -37,10 +40,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_index_build(args: argparse.Namespace) -> int:
-    from .runtime import ensure_index, load_entries, make_embedder
+    from .runtime import ensure_index, make_embedder, open_knowledge_base
 
     settings = _settings(args)
-    entries, problems = load_entries(settings.kb_path)
+    store, _, entries, problems = open_knowledge_base(settings)
     embedder = make_embedder(settings)
     index, rebuilt = ensure_index(settings, entries, embedder, force=args.force)
     m = index.manifest
@@ -48,6 +51,11 @@ def cmd_index_build(args: argparse.Namespace) -> int:
     print(f"index {settings.index_name} {state}: {m.entry_count} entries, {m.vector_count} vectors, "
           f"model {m.model_id}, build {m.build_id} ({m.build_seconds}s); embedding cache hits {embedder.hits}, "
           f"misses {embedder.misses}")
+    from .translation import open_translator  # knowledge-base answers are translated at index build
+
+    t = open_translator(settings, store, embedder).pretranslate(entries)
+    print(f"translation memory: {t.translated} translated ({t.rejected} rejected by the gate), {t.reused} "
+          f"reused, {t.staled} marked stale; no model for: {t.no_model or 'none'}")
     if problems:
         print(f"{len(problems)} problem(s) in the knowledge base; those entries were skipped:", file=sys.stderr)
         for p in problems:
@@ -102,19 +110,48 @@ def cmd_kb_validate(args: argparse.Namespace) -> int:
 
 
 def cmd_kb_export(args: argparse.Namespace) -> int:
+    """Published entries from the database (the source of truth), or, with --from, a file knowledge base."""
     from . import knowledge_base
 
-    result = knowledge_base.load(Path(args.source) if args.source else Settings().kb_path)
+    if args.source:
+        result = knowledge_base.load(Path(args.source))
+        if result.problems:
+            for p in result.problems:
+                print(str(p), file=sys.stderr)
+            return _fail("the knowledge base has invalid entries; fix them before exporting")
+        entries = result.entries
+    else:
+        from .runtime import open_knowledge_base
+
+        _, _, entries, _ = open_knowledge_base(_settings(args))
+    out = Path(args.out)
+    if out.suffix == ".jsonl":
+        knowledge_base.write_jsonl(entries, out)
+    else:
+        knowledge_base.write_yaml_dir(entries, out)
+    print(f"exported {len(entries)} entries to {out}")
+    return 0
+
+
+def cmd_kb_import(args: argparse.Namespace) -> int:
+    """Import and publish entries into the database; unchanged entries make no new revision. Refuses the whole
+    import if any entry is invalid, so nothing half-imported is published."""
+    from . import knowledge_base
+    from .db import Store
+    from .editorial.store import EditorialStore
+
+    try:
+        result = knowledge_base.load(Path(args.path))
+    except FileNotFoundError as exc:
+        return _fail(str(exc), 2)
     if result.problems:
         for p in result.problems:
             print(str(p), file=sys.stderr)
-        return _fail("the knowledge base has invalid entries; fix them before exporting")
-    out = Path(args.out)
-    if out.suffix == ".jsonl":
-        knowledge_base.write_jsonl(result.entries, out)
-    else:
-        knowledge_base.write_yaml_dir(result.entries, out)
-    print(f"exported {len(result.entries)} entries to {out}")
+        return _fail(f"{len(result.problems)} problem(s) in {args.path}; nothing was imported")
+    settings = _settings(args)
+    counts = EditorialStore(Store(settings.db_path).db).import_entries(result.entries, author=args.author)
+    print(f"imported {len(result.entries)} entries into {settings.db_path}: {json.dumps(counts)}; "
+          "a running service serves them after its next publish or restart")
     return 0
 
 
@@ -170,6 +207,7 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--index-dir", type=Path, help="index directory (default: ./indexes)")
         p.add_argument("--model", help="sentence-transformers model name or path (default: multilingual-e5-small)")
         p.add_argument("--cache-dir", type=Path, help="model and embedding cache")
+        p.add_argument("--db", dest="db_path", type=Path, help="database file (default: var/migrant-desk.db)")
 
     p = sub.add_parser("serve", help="run the HTTP service")
     common(p)
@@ -194,10 +232,17 @@ def build_parser() -> argparse.ArgumentParser:
     p = kb.add_parser("validate", help="check every entry; exit 1 if any is invalid")
     p.add_argument("path", nargs="?")
     p.set_defaults(func=cmd_kb_validate)
-    p = kb.add_parser("export", help="write the knowledge base as OUT.jsonl or a YAML directory OUT")
+    p = kb.add_parser("export", help="write the published entries as OUT.jsonl or a YAML directory OUT")
     p.add_argument("out")
-    p.add_argument("--from", dest="source")
+    p.add_argument("--from", dest="source", help="export this knowledge-base path instead of the database")
+    p.add_argument("--db", dest="db_path", type=Path, help="database file (default: var/migrant-desk.db)")
+    p.add_argument("--kb", dest="kb_path", type=Path, help="seed for an empty database")
     p.set_defaults(func=cmd_kb_export)
+    p = kb.add_parser("import", help="import and publish entries from a YAML directory or .jsonl into the database")
+    p.add_argument("path")
+    p.add_argument("--db", dest="db_path", type=Path, help="database file (default: var/migrant-desk.db)")
+    p.add_argument("--author", default="import", help="who the revisions are attributed to")
+    p.set_defaults(func=cmd_kb_import)
 
     for name, func, helptext in (("eval", cmd_eval, "evaluate retrieval and abstention on labelled queries"),
                                  ("calibrate", cmd_calibrate, "tune abstention thresholds on the tune split")):
@@ -213,12 +258,15 @@ def build_parser() -> argparse.ArgumentParser:
             p.add_argument("--split", choices=["all", "tune", "report"], default="all")
         else:
             p.add_argument("--out", help="where to write the calibration (default: the bundled file)")
+    register_ticket_commands(sub)  # users ..., tickets ...
+    register_translation_commands(sub)  # translate install/list/pretranslate/...
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     logging.getLogger("faiss").setLevel(logging.WARNING)
+    redaction.install()  # no phone, registration or passport number, or email, in the logs
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)

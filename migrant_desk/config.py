@@ -26,4 +26,16 @@ class Settings(BaseSettings):
     max_text_chars: int = 2000
     # "rebuild": a stale or missing index is rebuilt on start; "refuse": start fails with a clear message.
     on_stale_index: str = Field("rebuild", pattern="^(rebuild|refuse)$")
+    require_review: bool = Field(False, description="a second editor must approve a change before it is published")
     calibration_path: Path | None = Field(None, description="abstention calibration JSON (default: bundled)")
+    # Machine translation (docs/translation.md). Targets are JSON in the environment, e.g. '["th", "uz"]'.
+    translation_dir: Path = Field(PROJECT_ROOT / "var" / "translation",
+                                  description="installed .argosmodel packages live in <this>/packages")
+    translation_targets: list[str] = Field(
+        ["ko", "en", "zh", "vi", "th", "uz", "tl", "ru", "id", "ne", "km", "mn", "ja", "my", "si"],
+        description="languages knowledge-base answers are pre-translated into (where a model exists)")
+    translation_index_url: str = Field(
+        "https://raw.githubusercontent.com/argosopentech/argospm-index/main/index.json",
+        description="Argos package index, used only by `translate install --from-index`")
+    translation_gate_path: Path | None = Field(None, description="translation gate calibration (default: bundled)")
+    pretranslate_on_start: bool = Field(True, description="fill the translation memory in the background at start")

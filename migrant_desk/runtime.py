@@ -1,8 +1,9 @@
-"""Wiring: from Settings to a ready DeskService (knowledge base, model, index, calibration).
+"""Wiring: from Settings to a ready DeskService (knowledge base, model, index, calibration, publisher).
 
-Used by `serve`, `ask`, `index build` and `eval`, so each starts the same way. Invalid entries are skipped
-and reported (the rest of the knowledge base still serves); an index that does not match the model or the
-knowledge base is rebuilt, or refused with a clear message when MIGRANT_DESK_ON_STALE_INDEX=refuse.
+Used by `serve`, `ask` and `index build`, so each starts the same way. The database holds the entries (with
+revisions); an empty database is seeded from the knowledge-base files, where invalid entries are skipped and
+reported (the rest still serves). An index that does not match the model or the published entries is rebuilt,
+or refused with a clear message when MIGRANT_DESK_ON_STALE_INDEX=refuse.
 """
 
 from __future__ import annotations
@@ -13,15 +14,19 @@ from pathlib import Path
 
 from tqdm import tqdm
 
+from . import db, knowledge_base
 from . import index as index_store
-from . import knowledge_base
 from .abstention import load_calibration
 from .config import Settings
+from .editorial import gaps
+from .editorial.publish import Publisher
+from .editorial.store import EditorialStore
 from .embedding.batching import BatchingEmbedder
 from .embedding.embedder import CachedEmbedder, Embedder, load_embedder
 from .errors import StartupError
 from .knowledge_base import Entry, EntryProblem
 from .service import DeskService
+from .translation import Translator, open_translator
 
 log = logging.getLogger("migrant_desk")
 
@@ -29,12 +34,16 @@ log = logging.getLogger("migrant_desk")
 @dataclass
 class Runtime:
     settings: Settings
-    entries: list[Entry]
+    entries: list[Entry]  # as published at start; service.entries is what answers now
     problems: list[EntryProblem]
     embedder: Embedder
     index: index_store.EntryIndex
     service: DeskService
     rebuilt: bool
+    store: db.Store
+    editorial: EditorialStore
+    publisher: Publisher
+    translation: Translator | None = None  # machine translation (docs/translation.md)
 
 
 def load_entries(path: Path) -> tuple[list[Entry], list[EntryProblem]]:
@@ -44,6 +53,21 @@ def load_entries(path: Path) -> tuple[list[Entry], list[EntryProblem]]:
     if not result.entries:
         raise StartupError(f"no valid entries in knowledge base {path}; run `migrant-desk kb validate {path}`")
     return result.entries, result.problems
+
+
+def open_knowledge_base(settings: Settings) -> tuple[db.Store, EditorialStore, list[Entry], list[EntryProblem]]:
+    """The database is the source of truth; an empty one is seeded from settings.kb_path (YAML or JSONL)."""
+    store = db.Store(settings.db_path)
+    editorial = EditorialStore(store)
+    problems: list[EntryProblem] = []
+    if editorial.is_empty():
+        seed, problems = load_entries(settings.kb_path)
+        counts = editorial.import_entries(seed, author="seed")
+        log.warning("seeded the database %s from %s: %s", settings.db_path, settings.kb_path, counts)
+    entries = editorial.published_entries()
+    if not entries:
+        raise StartupError(f"no published entries in {settings.db_path}; run `migrant-desk kb import PATH`")
+    return store, editorial, entries, problems
 
 
 def make_embedder(settings: Settings) -> CachedEmbedder:
@@ -80,12 +104,27 @@ def ensure_index(settings: Settings, entries: list[Entry], embedder: Embedder,
 
 
 def start(settings: Settings, force_rebuild: bool = False) -> Runtime:
-    entries, problems = load_entries(settings.kb_path)
+    store, editorial, entries, problems = open_knowledge_base(settings)
     embedder = make_embedder(settings)
     index, rebuilt = ensure_index(settings, entries, embedder, force=force_rebuild)
     calibration = load_calibration(settings.calibration_path)
     if calibration.model_id and calibration.model_id != embedder.model_id:
         log.warning("calibration was tuned for %s, not %s: thresholds may not fit", calibration.model_id,
                     embedder.model_id)
-    service = DeskService(entries, index, BatchingEmbedder(embedder), calibration, settings.default_lang)
-    return Runtime(settings, entries, problems, embedder, index, service, rebuilt)
+
+    def log_question(text, lang, outcome, vector, top_entry, confidence) -> None:
+        gaps.log_question(store.db, text, lang, outcome, vector, top_entry, confidence)
+
+    translation = open_translator(settings, store, embedder)
+    service = DeskService(entries, index, BatchingEmbedder(embedder), calibration, settings.default_lang,
+                          question_log=log_question, translations=translation)
+
+    def swap(published: list[Entry], built: index_store.EntryIndex) -> None:
+        service.replace(published, built)
+        translation.pretranslate_in_background(lambda: published)  # new texts get translated off the ask path
+
+    publisher = Publisher(editorial.published_entries, embedder, swap, settings.index_dir, settings.index_name)
+    if settings.pretranslate_on_start:
+        translation.pretranslate_in_background(lambda: entries)
+    return Runtime(settings, entries, problems, embedder, index, service, rebuilt, store, editorial, publisher,
+                   translation)

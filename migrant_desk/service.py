@@ -6,9 +6,12 @@ is what users get.
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
+import numpy as np
 from pydantic import BaseModel, Field
 
 from .abstention import Band, Calibration, Decision, decide
@@ -16,8 +19,10 @@ from .embedding.embedder import Embedder
 from .index import EntryHit, EntryIndex
 from .knowledge_base import Entry, Variant, normalise_text
 from .languages import LanguageChoice, choose_language
-from .messages import language_name, message
+from .messages import message
+from .translation.answers import AnswerTranslations, choose_answer
 
+log = logging.getLogger(__name__)
 MAX_ALTERNATIVES = 4
 # When the asker's language has no human-written variant: English, then Korean (both always exist).
 FALLBACK_ORDER = ("en", "ko")
@@ -40,7 +45,18 @@ class AnswerOut(BaseModel):
     question: str
     answer: str
     answer_lang: str = Field(description="language of question/answer; differs from `lang` when no variant exists")
-    translation: Literal["human"] = "human"
+    translation: Literal["human", "machine", "none"] = Field(
+        "human", description="human: written in `lang` by a person; machine: machine-translated into `lang` "
+                             "(original_* hold the source); none: shown in another language, see `notice`")
+    source_lang: str | None = Field(None, description="machine: the language it was translated from")
+    original_question: str | None = Field(None, description="machine: the question before translation")
+    original_answer: str | None = Field(None, description="machine: the answer before translation")
+    translation_status: Literal["machine", "reviewed"] | None = Field(
+        None, description="machine: reviewed when an editor accepted the translation")
+    translation_model: str | None = None
+    translation_score: float | None = Field(None, description="machine: the translation gate's similarity")
+    untranslated_reason: Literal["no_model", "not_translated_yet", "unreliable"] | None = Field(
+        None, description="none: why no translation into `lang` is shown")
     updated: str
     source: SourceOut
     contact: ContactOut | None = None
@@ -71,10 +87,23 @@ class AskResult(BaseModel):
 
 
 @dataclass(frozen=True)
+class Snapshot:
+    """Entries and the index built from them; replaced as one object so a reader never sees a mix."""
+
+    entries: dict[str, Entry]
+    index: EntryIndex
+
+
+@dataclass(frozen=True)
 class Ranking:
     choice: LanguageChoice
     hits: list[EntryHit]  # every entry, best first
     decision: Decision
+    vector: np.ndarray  # the query embedding (the content-gap report groups by it)
+
+
+# (text, lang, outcome, query vector, top entry id, confidence): questions the service could not answer well
+QuestionLog = Callable[[str, str, str, np.ndarray, str | None, float], None]
 
 
 def pick_variant(entry: Entry, lang: str) -> tuple[str, Variant]:
@@ -94,44 +123,74 @@ def _question_of(entry: Entry, lang: str) -> tuple[str, str]:
 
 class DeskService:
     def __init__(self, entries: list[Entry], index: EntryIndex, embedder: Embedder, calibration: Calibration,
-                 default_lang: str = "ko"):
-        self.entries = {e.id: e for e in entries}
-        self.index = index
+                 default_lang: str = "ko", question_log: QuestionLog | None = None,
+                 translations: AnswerTranslations | None = None):
+        self._snapshot = Snapshot({e.id: e for e in entries}, index)
         self.embedder = embedder
         self.calibration = calibration
         self.default_lang = default_lang
+        self.question_log = question_log
+        self.translations = translations  # machine translations of entries (translation/answers.py)
 
-    def rank(self, text: str, lang: str | None = None) -> Ranking:
+    @property
+    def entries(self) -> dict[str, Entry]:
+        return self._snapshot.entries
+
+    @property
+    def index(self) -> EntryIndex:
+        return self._snapshot.index
+
+    def replace(self, entries: list[Entry], index: EntryIndex) -> None:
+        """Swap in newly published entries with their index (one assignment, atomic for readers)."""
+        self._snapshot = Snapshot({e.id: e for e in entries}, index)
+
+    def rank(self, text: str, lang: str | None = None, snapshot: Snapshot | None = None) -> Ranking:
+        snapshot = snapshot or self._snapshot
         choice = choose_language(text, lang, self.default_lang)
         vector = self.embedder.embed([normalise_text(text)], "query")[0]
-        hits = self.index.search(vector, k=len(self.entries) or 1)
-        return Ranking(choice=choice, hits=hits, decision=decide(hits, self.calibration))
+        hits = snapshot.index.search(vector, k=len(snapshot.entries) or 1)
+        return Ranking(choice=choice, hits=hits, decision=decide(hits, self.calibration), vector=vector)
+
+    def _log_unsure(self, text: str, ranking: Ranking, answered: bool) -> None:
+        if self.question_log is None or (answered and ranking.decision.band == "high"):
+            return
+        top = ranking.hits[0].entry_id if ranking.hits else None
+        try:
+            self.question_log(text, ranking.choice.lang, "low_confidence" if answered else "abstained",
+                              ranking.vector, top, ranking.decision.value)
+        except Exception:  # noqa: BLE001 - the migrant's answer matters more than the editors' report
+            log.exception("could not log an unanswered question for the content-gap report")
 
     def ask(self, text: str, lang: str | None = None, conversation_id: str | None = None) -> AskResult:
-        ranking = self.rank(text, lang)
+        snapshot = self._snapshot
+        ranking = self.rank(text, lang, snapshot)
         reply_lang = ranking.choice.lang
-        hits = [h for h in ranking.hits if h.entry_id in self.entries]
+        entries = snapshot.entries
+        hits = [h for h in ranking.hits if h.entry_id in entries]
         decision = ranking.decision
         answered = decision.answered and bool(hits)
+        self._log_unsure(text, ranking, answered)
         answer = notice = msg = None
         alt_hits = hits[1 : 1 + MAX_ALTERNATIVES] if answered else hits[:MAX_ALTERNATIVES]
         if answered:
-            entry = self.entries[hits[0].entry_id]
-            answer_lang, variant = pick_variant(entry, reply_lang)
+            entry = entries[hits[0].entry_id]
+            shown = choose_answer(entry, reply_lang, self.translations)  # human → machine → other language
             answer = AnswerOut(
-                id=entry.id, category=entry.category, question=_question_of(entry, reply_lang)[1],
-                answer=variant.answer, answer_lang=answer_lang, updated=entry.updated.isoformat(),
+                id=entry.id, category=entry.category, question=shown.question, answer=shown.answer,
+                answer_lang=shown.lang, translation=shown.translation, source_lang=shown.source_lang,
+                original_question=shown.original_question, original_answer=shown.original_answer,
+                translation_status=shown.translation_status, translation_model=shown.translation_model,
+                translation_score=shown.translation_score, untranslated_reason=shown.untranslated_reason,
+                updated=entry.updated.isoformat(),
                 source=SourceOut(title=entry.source.title, url=str(entry.source.url)),
                 contact=ContactOut(**entry.contact.model_dump(mode="json")) if entry.contact else None,
             )
-            if answer_lang != reply_lang:
-                notice = message("answer_in_other_language", reply_lang, language=language_name(reply_lang),
-                                 answer_language=language_name(answer_lang))
+            notice = shown.notice
         else:
             msg = message("not_confident", reply_lang)
         alternatives = []
         for h in alt_hits:
-            q_lang, question = _question_of(self.entries[h.entry_id], reply_lang)
+            q_lang, question = _question_of(entries[h.entry_id], reply_lang)
             alternatives.append(AlternativeOut(id=h.entry_id, question=question, question_lang=q_lang,
                                                score=round(h.score, 4)))
         return AskResult(

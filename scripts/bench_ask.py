@@ -50,7 +50,8 @@ def percentile(values: list[float], q: float) -> float:
 
 
 def start_server(port: int, index_dir: str) -> subprocess.Popen:
-    env = {**os.environ, "MIGRANT_DESK_INDEX_DIR": index_dir}
+    env = {**os.environ, "MIGRANT_DESK_INDEX_DIR": index_dir,
+           "MIGRANT_DESK_DB_PATH": str(Path(index_dir) / "migrant-desk.db")}
     proc = subprocess.Popen([sys.executable, "-m", "migrant_desk.cli", "serve", "--port", str(port)],
                             env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.time() + 900

@@ -38,7 +38,9 @@ def embedder(cache_dir):
 @pytest.fixture(scope="session")
 def runtime(tmp_path_factory, cache_dir) -> Runtime:
     """The service as `serve` starts it, on the bundled knowledge base, with its index in a temp folder."""
-    settings = Settings(cache_dir=cache_dir, index_dir=tmp_path_factory.mktemp("indexes"))
+    settings = Settings(cache_dir=cache_dir, index_dir=tmp_path_factory.mktemp("indexes"),
+                        db_path=tmp_path_factory.mktemp("db") / "migrant-desk.db",  # never the real var/ database
+                        translation_dir=tmp_path_factory.mktemp("translation"))  # no translation models installed
     return start(settings)
 
 
