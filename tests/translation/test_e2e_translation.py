@@ -1,10 +1,6 @@
 """End to end: `migrant-desk serve` as a real uvicorn process with an installed model; the knowledge base is
 pre-translated in the background after start, /v1/ask serves the translation, /v1/translate needs a token."""
 
-import os
-import socket
-import subprocess
-import sys
 import time
 
 import httpx
@@ -12,47 +8,19 @@ import pytest
 
 from migrant_desk import auth
 from migrant_desk.db import Store
-from tests.conftest import CACHE_DIR
+from tests.server import running_server
 from tests.translation import corpus
 from tests.translation.test_ask_translation import THAI_LIBRARY_QUESTION, make_kb
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory, translation_dir):
     tmp = tmp_path_factory.mktemp("e2e-mt")
-    _, token = auth.create_user(Store(tmp / "db.sqlite").db, "counselor-1", "counselor", ["ko"])
-    port = free_port()
-    env = {**os.environ, "MIGRANT_DESK_CACHE_DIR": str(CACHE_DIR), "MIGRANT_DESK_INDEX_DIR": str(tmp / "idx"),
-           "MIGRANT_DESK_KB_PATH": str(make_kb(tmp / "kb")), "MIGRANT_DESK_DB_PATH": str(tmp / "db.sqlite"),
-           "MIGRANT_DESK_TRANSLATION_DIR": str(translation_dir), "MIGRANT_DESK_TRANSLATION_TARGETS": '["th"]'}
-    log = tmp / "server.log"
-    with open(log, "w") as out:
-        proc = subprocess.Popen([sys.executable, "-m", "migrant_desk.cli", "serve", "--port", str(port)],
-                                stdout=out, stderr=subprocess.STDOUT, env=env)
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.time() + 600
-    try:
-        while True:
-            if proc.poll() is not None:
-                pytest.fail(f"server exited with {proc.returncode}:\n{log.read_text()[-3000:]}")
-            try:
-                if httpx.get(f"{base}/healthz", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if time.time() > deadline:
-                pytest.fail(f"server did not become healthy:\n{log.read_text()[-3000:]}")
-            time.sleep(0.5)
-        yield base, token, log
-    finally:
-        proc.terminate()
-        proc.wait(timeout=30)
+    _, token = auth.create_user(Store(tmp / "migrant-desk.db").db, "counselor-1", "counselor", ["ko"])
+    env = {"MIGRANT_DESK_KB_PATH": str(make_kb(tmp / "kb")), "MIGRANT_DESK_TRANSLATION_DIR": str(translation_dir),
+           "MIGRANT_DESK_TRANSLATION_TARGETS": '["th"]'}
+    with running_server(tmp, env) as served:
+        yield served.base, token, served.log
 
 
 def test_ask_is_answered_from_the_memory_once_pretranslation_is_done(server):
