@@ -13,7 +13,7 @@ from ..errors import ApiError
 from ..languages import SUPPORTED_LANGUAGES
 from . import gaps
 from .publish import PublishResult
-from .store import EditError, EditorialStore, EntryState, RevisionOut
+from .store import EditorialStore, EntryState, RevisionOut
 
 router = APIRouter(prefix="/v1/editor", tags=["editor"])
 editor = require_role("editor", "admin")
@@ -43,12 +43,6 @@ def _store(request: Request) -> EditorialStore:
     return EditorialStore(app_store(request).db)
 
 
-def _refuse(exc: EditError) -> ApiError:
-    status = {"entry_not_found": 404, "revision_not_found": 404, "variant_not_found": 404, "duplicate_id": 409,
-              "review_required": 409, "self_review": 409, "not_machine": 409, "variant_required": 409}
-    return ApiError(status.get(exc.code, 422), exc.code, exc.message.rstrip(".") + ".")
-
-
 def _lang(lang: str) -> str:
     if lang not in SUPPORTED_LANGUAGES:
         raise ApiError(422, "unknown_language", f"Unknown language code '{lang}'.")
@@ -69,18 +63,12 @@ def list_entries(request: Request, q: str = "", _: User = Depends(editor)) -> li
 
 @router.get("/entries/{entry_id}", response_model=EntryState)
 def get_entry(entry_id: str, request: Request, _: User = Depends(editor)) -> EntryState:
-    try:
-        return _store(request).state(entry_id)
-    except EditError as exc:
-        raise _refuse(exc)
+    return _store(request).state(entry_id)
 
 
 @router.post("/entries", response_model=SavedOut, status_code=201)
 def create_entry(body: EntryIn, request: Request, user: User = Depends(editor)) -> SavedOut:
-    try:
-        number = _store(request).save(body.entry, f"user:{user.id}", body.note, create=True)
-    except EditError as exc:
-        raise _refuse(exc)
+    number = _store(request).save(body.entry, f"user:{user.id}", body.note, create=True)
     return SavedOut(id=body.entry["id"], revision=number)
 
 
@@ -88,79 +76,52 @@ def create_entry(body: EntryIn, request: Request, user: User = Depends(editor)) 
 def update_entry(entry_id: str, body: EntryIn, request: Request, user: User = Depends(editor)) -> SavedOut:
     if body.entry.get("id") != entry_id:
         raise ApiError(422, "id_mismatch", f"Field 'entry.id' must be '{entry_id}', the id in the path.")
-    try:
-        number = _store(request).save(body.entry, f"user:{user.id}", body.note)
-    except EditError as exc:
-        raise _refuse(exc)
+    number = _store(request).save(body.entry, f"user:{user.id}", body.note)
     return SavedOut(id=entry_id, revision=number)
 
 
 @router.put("/entries/{entry_id}/translations/{lang}", response_model=SavedOut)
 def save_variant(entry_id: str, lang: str, body: VariantIn, request: Request,
                  user: User = Depends(editor)) -> SavedOut:
-    try:
-        number = _store(request).save_variant(entry_id, _lang(lang), body.model_dump(), f"user:{user.id}")
-    except EditError as exc:
-        raise _refuse(exc)
+    number = _store(request).save_variant(entry_id, _lang(lang), body.model_dump(), f"user:{user.id}")
     return SavedOut(id=entry_id, revision=number)
 
 
 @router.delete("/entries/{entry_id}/translations/{lang}", response_model=SavedOut)
 def delete_variant(entry_id: str, lang: str, request: Request, user: User = Depends(editor)) -> SavedOut:
-    try:
-        return SavedOut(id=entry_id, revision=_store(request).delete_variant(entry_id, lang, f"user:{user.id}"))
-    except EditError as exc:
-        raise _refuse(exc)
+    return SavedOut(id=entry_id, revision=_store(request).delete_variant(entry_id, lang, f"user:{user.id}"))
 
 
 @router.post("/entries/{entry_id}/translations/{lang}/accept")
 def accept_variant(entry_id: str, lang: str, request: Request, user: User = Depends(editor)) -> dict:
-    try:
-        _store(request).accept_variant(entry_id, _lang(lang), f"user:{user.id}")
-    except EditError as exc:
-        raise _refuse(exc)
+    _store(request).accept_variant(entry_id, _lang(lang), f"user:{user.id}")
     return {"id": entry_id, "lang": lang, "status": "reviewed"}
 
 
 @router.get("/entries/{entry_id}/revisions", response_model=list[RevisionOut])
 def revisions(entry_id: str, request: Request, _: User = Depends(editor)) -> list[RevisionOut]:
-    try:
-        return _store(request).revisions(entry_id)
-    except EditError as exc:
-        raise _refuse(exc)
+    return _store(request).revisions(entry_id)
 
 
 @router.get("/entries/{entry_id}/diff")
 def diff(entry_id: str, request: Request, old: int, new: int, _: User = Depends(editor)) -> dict:
-    try:
-        return {"id": entry_id, "old": old, "new": new, "diff": _store(request).diff(entry_id, old, new)}
-    except EditError as exc:
-        raise _refuse(exc)
+    return {"id": entry_id, "old": old, "new": new, "diff": _store(request).diff(entry_id, old, new)}
 
 
 @router.post("/entries/{entry_id}/rollback/{revision}", response_model=SavedOut)
 def rollback(entry_id: str, revision: int, request: Request, user: User = Depends(editor)) -> SavedOut:
-    try:
-        return SavedOut(id=entry_id, revision=_store(request).rollback(entry_id, revision, f"user:{user.id}"))
-    except EditError as exc:
-        raise _refuse(exc)
+    return SavedOut(id=entry_id, revision=_store(request).rollback(entry_id, revision, f"user:{user.id}"))
 
 
 @router.post("/entries/{entry_id}/archive")
 def archive(entry_id: str, request: Request, user: User = Depends(editor)) -> PublishResult:
-    try:
-        _store(request).set_archived(entry_id, True, f"user:{user.id}")
-    except EditError as exc:
-        raise _refuse(exc)
+    _store(request).set_archived(entry_id, True, f"user:{user.id}")
     return request.app.state.runtime.publisher.publish().result()
 
 
 @router.post("/entries/{entry_id}/review")
 def approve(entry_id: str, request: Request, user: User = Depends(editor)) -> dict:
-    try:
-        return {"id": entry_id, "approved_revision": _store(request).approve(entry_id, f"user:{user.id}")}
-    except EditError as exc:
-        raise _refuse(exc)
+    return {"id": entry_id, "approved_revision": _store(request).approve(entry_id, f"user:{user.id}")}
 
 
 @router.post("/entries/{entry_id}/publish", response_model=PublishResult)
@@ -168,10 +129,7 @@ def publish(entry_id: str, request: Request, wait: bool = True, _: User = Depend
     """Publish the entry's draft head. The index is rebuilt in the background; with wait=true (default) the
     response comes when the new index answers, and says how long that took."""
     runtime = request.app.state.runtime
-    try:
-        _store(request).mark_published(entry_id, runtime.settings.require_review)
-    except EditError as exc:
-        raise _refuse(exc)
+    _store(request).mark_published(entry_id, runtime.settings.require_review)
     future = runtime.publisher.publish()
     return future.result()
 

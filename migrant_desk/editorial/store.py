@@ -25,6 +25,7 @@ from pydantic import BaseModel, ValidationError
 
 from .. import db
 from ..clock import iso, utcnow
+from ..errors import ApiError
 from ..knowledge_base import Entry, EntryProblem, Variant, problems_from
 
 VariantStatus = Literal["human", "machine", "reviewed", "stale"]
@@ -64,12 +65,19 @@ def _create_tables(d: sqlite_utils.Database) -> None:
         )""")
 
 
-class EditError(ValueError):
-    """An edit is refused; `problems` name the fields. Nothing already stored changes."""
+# HTTP status of each refusal; any other code (invalid entries) is 422.
+EDIT_ERROR_STATUS = {"entry_not_found": 404, "revision_not_found": 404, "variant_not_found": 404,
+                     "duplicate_id": 409, "review_required": 409, "self_review": 409, "not_machine": 409,
+                     "variant_required": 409}
+
+
+class EditError(ApiError):
+    """An edit is refused; `problems` name the fields. Nothing already stored changes. An ApiError, so the
+    editor endpoints need no translation of their own: the app turns it into {"code", "message"}."""
 
     def __init__(self, code: str, message: str, problems: list[EntryProblem] | None = None):
-        super().__init__(message)
-        self.code, self.message, self.problems = code, message, problems or []
+        super().__init__(EDIT_ERROR_STATUS.get(code, 422), code, message.rstrip(".") + ".")
+        self.problems = problems or []
 
 
 class RevisionOut(BaseModel):
