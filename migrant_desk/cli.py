@@ -17,7 +17,7 @@ from .translation.cli import register as register_translation_commands
 
 def _settings(args: argparse.Namespace) -> Settings:
     overrides = {}
-    for name in ("kb_path", "index_dir", "model", "host", "port", "cache_dir", "db_path"):
+    for name in ("kb_path", "index_dir", "model", "engine", "host", "port", "cache_dir", "db_path"):
         value = getattr(args, name, None)
         if value is not None:
             overrides[name] = value
@@ -161,8 +161,12 @@ def _eval_service(args: argparse.Namespace):
     from .runtime import build_index, load_entries, make_embedder
     from .service import DeskService
 
+    from .calibrate import restricted
+
     settings = _settings(args)
     entries, _ = load_entries(Path(args.kb))
+    if getattr(args, "only_langs", None):
+        entries = restricted(entries, set(args.only_langs.split(",")))
     embedder = make_embedder(settings)
     index = build_index(entries, embedder, show_progress=False)
     calibration = load_calibration(Path(args.calibration) if args.calibration else None)
@@ -180,7 +184,11 @@ def cmd_eval(args: argparse.Namespace) -> int:
     results = evaluation.run(service, queries)
     if args.rankings:
         evaluation.write_rankings(results, Path(args.rankings))
-    print(json.dumps(evaluation.summarise(queries, results), indent=2))
+    summary = evaluation.summarise(queries, results)
+    if args.json:
+        print(json.dumps(summary, indent=2))
+    else:
+        print(evaluation.table(summary))
     return 0
 
 
@@ -207,6 +215,7 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--index-dir", type=Path, help="index directory (default: ./indexes)")
         p.add_argument("--model", help="sentence-transformers model name or path (default: multilingual-e5-small)")
         p.add_argument("--cache-dir", type=Path, help="model and embedding cache")
+        p.add_argument("--engine", choices=["onnx", "torch"], help="inference engine of the default model")
         p.add_argument("--db", dest="db_path", type=Path, help="database file (default: var/migrant-desk.db)")
 
     p = sub.add_parser("serve", help="run the HTTP service")
@@ -250,12 +259,16 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--kb", required=True, help="knowledge_base/ directory or KB.jsonl")
         p.add_argument("--queries", required=True)
         p.add_argument("--model")
+        p.add_argument("--engine", choices=["onnx", "torch"])
         p.add_argument("--cache-dir", type=Path)
         p.add_argument("--calibration", help="calibration JSON (default: the bundled one)")
         p.set_defaults(func=func)
         if name == "eval":
             p.add_argument("--rankings", help="write one JSON line per query here")
             p.add_argument("--split", choices=["all", "tune", "report"], default="all")
+            p.add_argument("--only-langs", help="evaluate the knowledge base with only these variants, e.g. ko or "
+                                                "ko,en (another knowledge base for the same questions)")
+            p.add_argument("--json", action="store_true", help="print the summary as JSON")
         else:
             p.add_argument("--out", help="where to write the calibration (default: the bundled file)")
     register_ticket_commands(sub)  # users ..., tickets ...

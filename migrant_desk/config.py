@@ -20,6 +20,9 @@ class Settings(BaseSettings):
     db_path: Path = Field(PROJECT_ROOT / "var" / "migrant-desk.db", description="tickets, translation memory")
     cache_dir: Path = Field(Path.home() / ".cache" / "migrant-desk", description="converted model, embedding cache")
     model: str = Field(DEFAULT_MODEL, description="sentence-transformers model name or local path")
+    # The default model runs on ONNX Runtime (no torch in the serving process); "torch" runs it through
+    # sentence-transformers, as any other model does.
+    engine: str = Field("onnx", pattern="^(onnx|torch)$", description="inference engine of the default model")
     default_lang: str = "ko"
     host: str = "127.0.0.1"
     port: int = 8000

@@ -69,10 +69,40 @@ def texts_of(entry: Entry) -> list[tuple[str, VectorRecord]]:
     return [(normalise_text(t), r) for t, r in out]
 
 
+# Below this many vectors every query is scored against every vector (exact; ~1 ms at 10k). From it on, an IVF
+# index proposes candidates and only their entries are scored exactly (scripts/bench_search.py: recall@10 of
+# the entry ranking and p50 at 10k, 100k and 1M vectors).
+APPROX_MIN_VECTORS = 50_000
+APPROX_CANDIDATE_VECTORS = 512  # vectors the IVF index returns per query; their entries are re-scored exactly
+APPROX_NPROBE = 24
+
+
+def _centred_vectors(vectors: np.ndarray, lang_codes: np.ndarray, n_langs: int) -> np.ndarray:
+    """[v, -onehot(lang)]: with the query written as [q, lang_mean(q)], the inner product is the centred score
+    v.q - mean_l(q), so one inner-product search ranks by the same centred similarity as the exact path."""
+    out = np.zeros((len(vectors), vectors.shape[1] + n_langs), dtype=np.float32)
+    out[:, : vectors.shape[1]] = vectors
+    out[np.arange(len(vectors)), vectors.shape[1] + lang_codes] = -1.0
+    return out
+
+
+def build_ivf(vectors: np.ndarray, lang_codes: np.ndarray, n_langs: int) -> faiss.Index:
+    data = _centred_vectors(vectors, lang_codes, n_langs)
+    nlist = int(min(4096, max(64, 2 * np.sqrt(len(data)))))
+    quantizer = faiss.IndexFlatIP(data.shape[1])
+    ivf = faiss.IndexIVFFlat(quantizer, data.shape[1], nlist, faiss.METRIC_INNER_PRODUCT)
+    sample = data[np.random.default_rng(0).choice(len(data), min(len(data), 64 * nlist), replace=False)]
+    ivf.train(sample)
+    ivf.add(data)
+    ivf.nprobe = APPROX_NPROBE
+    return ivf
+
+
 class EntryIndex:
     """Vectors of all texts; search returns entries ranked by a fusion of their vectors' similarities."""
 
-    def __init__(self, faiss_index: faiss.Index, records: list[VectorRecord], manifest: Manifest):
+    def __init__(self, faiss_index: faiss.Index, records: list[VectorRecord], manifest: Manifest,
+                 ivf: faiss.Index | None = None):
         self.faiss_index = faiss_index
         self.records = records
         self.manifest = manifest
@@ -86,43 +116,76 @@ class EntryIndex:
         self._vec_group = np.array([group_code[(entry_code[r.entry_id], lang_code[r.lang])] for r in records],
                                    dtype=np.int64)
         self._vec_entry = np.array([entry_code[r.entry_id] for r in records], dtype=np.int64)
-        self._lang_size = np.bincount(self._vec_lang, minlength=len(self._langs)).astype(np.float64)
         self._group_entry = np.array([g[0] for g in groups], dtype=np.int64)
         self._group_lang = np.array([g[1] for g in groups], dtype=np.int64)
         self._entry_groups = np.bincount(self._group_entry, minlength=len(self._entries)).astype(np.float64)
+        n = faiss_index.ntotal
+        # A view of the flat index's own storage (no copy): the vectors, for centroids and exact re-scoring.
+        self.vectors = (faiss.rev_swig_ptr(faiss_index.get_xb(), n * faiss_index.d).reshape(n, faiss_index.d)
+                        if n else np.zeros((0, faiss_index.d), dtype=np.float32))
+        # The mean of a language's cosines is the query's dot product with that language's centroid.
+        self._centroids = np.zeros((len(self._langs), faiss_index.d), dtype=np.float64)
+        np.add.at(self._centroids, self._vec_lang, self.vectors)
+        self._centroids /= np.maximum(np.bincount(self._vec_lang, minlength=len(self._langs)), 1)[:, None]
+        # Rows of each entry, for exact re-scoring of approximate candidates.
+        self._entry_rows = np.argsort(self._vec_entry, kind="stable")
+        self._entry_start = np.r_[0, np.cumsum(np.bincount(self._vec_entry, minlength=len(self._entries)))]
+        self.ivf = ivf
+        if self.ivf is None and n >= APPROX_MIN_VECTORS:
+            self.ivf = build_ivf(self.vectors, self._vec_lang, len(self._langs))
 
     @property
     def entry_ids(self) -> list[str]:
         return list(self._entries)
 
-    def similarities(self, query: np.ndarray) -> np.ndarray:
-        """Cosine of the query with every vector, in record order (FAISS flat inner-product search)."""
-        n = self.faiss_index.ntotal
-        scores, idx = self.faiss_index.search(query.reshape(1, -1).astype(np.float32), n)
-        out = np.empty(n, dtype=np.float64)
-        out[idx[0]] = scores[0]
-        return out
+    @property
+    def approximate(self) -> bool:
+        return self.ivf is not None
+
+    def lang_means(self, query: np.ndarray) -> np.ndarray:
+        return self._centroids @ query.astype(np.float64)
 
     def search(self, query: np.ndarray, k: int = 10) -> list[EntryHit]:
         """Rank entries by language-centred, language-averaged similarity.
 
         Measured on the tuning queries (README, "Retrieval"): e5 gives every text in the query's own language a
         higher cosine, so an entry that happens to have a variant in that language outranks the right entry
-        that has none. Subtracting, per language, the query's mean cosine to that language's vectors removes
-        this bias; an entry then scores the mean over its languages of its best centred match in each, which
-        rewards entries whose variants agree. Exact over all vectors: a few thousand take well under 1 ms.
+        that has none. Subtracting, per language, the query's mean cosine to that language's vectors (its dot
+        product with the language centroid) removes this bias; an entry then scores the mean over its
+        languages of its best centred match in each, which rewards entries whose variants agree.
+        Exact over all vectors below APPROX_MIN_VECTORS; above, over the entries of the IVF candidates.
         """
         if self.faiss_index.ntotal == 0:
             return []
-        cos = self.similarities(query)
-        lang_mean = np.bincount(self._vec_lang, weights=cos, minlength=len(self._langs)) / self._lang_size
-        centred = cos - lang_mean[self._vec_lang]
+        query = query.reshape(-1).astype(np.float32)
+        lang_mean = self.lang_means(query)
+        if self.ivf is None:
+            rows = None
+            cos = self.vectors @ query
+        else:
+            rows = self._candidate_rows(query, lang_mean)
+            cos = self.vectors[rows] @ query
+        return self._rank(cos.astype(np.float64), rows, lang_mean, k)
+
+    def _candidate_rows(self, query: np.ndarray, lang_mean: np.ndarray) -> np.ndarray:
+        augmented = np.concatenate([query, lang_mean.astype(np.float32)])[None, :]
+        _, idx = self.ivf.search(augmented, APPROX_CANDIDATE_VECTORS)
+        entries = np.unique(self._vec_entry[idx[0][idx[0] >= 0]])
+        return np.concatenate([self._entry_rows[self._entry_start[e]: self._entry_start[e + 1]] for e in entries])
+
+    def _rank(self, cos: np.ndarray, rows: np.ndarray | None, lang_mean: np.ndarray, k: int) -> list[EntryHit]:
+        vec_lang = self._vec_lang if rows is None else self._vec_lang[rows]
+        vec_group = self._vec_group if rows is None else self._vec_group[rows]
+        vec_entry = self._vec_entry if rows is None else self._vec_entry[rows]
+        centred = cos - lang_mean[vec_lang]
         group_best = np.full(len(self._group_entry), -np.inf)
-        np.maximum.at(group_best, self._vec_group, centred)
-        entry_score = np.bincount(self._group_entry, weights=group_best, minlength=len(self._entries))
+        np.maximum.at(group_best, vec_group, centred)
+        seen = np.isfinite(group_best)
+        entry_score = np.bincount(self._group_entry[seen], weights=group_best[seen], minlength=len(self._entries))
         entry_score /= self._entry_groups
+        entry_score[np.bincount(vec_entry, minlength=len(self._entries)) == 0] = -np.inf  # not a candidate
         best_cos = np.full(len(self._entries), -np.inf)
-        np.maximum.at(best_cos, self._vec_entry, cos)
+        np.maximum.at(best_cos, vec_entry, cos)
         order = np.lexsort((group_best, self._group_entry))  # by entry, then score ascending
         last = np.r_[self._group_entry[order][1:] != self._group_entry[order][:-1], True]
         best_group = np.empty(len(self._entries), dtype=np.int64)
@@ -131,21 +194,23 @@ class EntryIndex:
         return [
             EntryHit(entry_id=self._entries[i], score=float(entry_score[i]), best_cosine=float(best_cos[i]),
                      matched_lang=self._langs[self._group_lang[best_group[i]]])
-            for i in top
+            for i in top if np.isfinite(entry_score[i])
         ]
 
 
 def build(entries: list[Entry], embedder: Embedder, progress: Callable[[int], None] | None = None,
-          batch_size: int = 64) -> EntryIndex:
+          batch_size: int = 256) -> EntryIndex:
     started = dt.datetime.now(dt.timezone.utc)
     pairs = [p for entry in entries for p in texts_of(entry)]
     texts = [t for t, _ in pairs]
-    chunks = []
-    for i in range(0, len(texts), batch_size):
-        chunks.append(embedder.embed(texts[i : i + batch_size], "passage"))
+    # Globally length-sorted, so each batch holds texts of similar length (far less padding than file order).
+    order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+    vectors = np.zeros((len(texts), embedder.dim), dtype=np.float32)
+    for i in range(0, len(order), batch_size):
+        rows = order[i : i + batch_size]
+        vectors[rows] = embedder.embed([texts[j] for j in rows], "passage")
         if progress:
-            progress(len(chunks[-1]))
-    vectors = np.concatenate(chunks) if chunks else np.zeros((0, embedder.dim), dtype=np.float32)
+            progress(len(rows))
     index = faiss.IndexFlatIP(embedder.dim)
     index.add(vectors)
     manifest = Manifest(
@@ -172,6 +237,8 @@ def save(index: EntryIndex, root: Path, name: str) -> Path:
     builds.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=builds))
     faiss.write_index(index.faiss_index, str(staging / "index.faiss"))
+    if index.ivf is not None:
+        faiss.write_index(index.ivf, str(staging / "ivf.faiss"))
     (staging / "records.json").write_text(json.dumps([r.model_dump() for r in index.records]))
     (staging / "manifest.json").write_text(index.manifest.model_dump_json(indent=2))
     final = builds / index.manifest.build_id
@@ -207,7 +274,10 @@ def load(root: Path, name: str) -> EntryIndex | None:
     faiss_index = faiss.read_index(str(folder / "index.faiss"))
     if faiss_index.ntotal != len(records) or faiss_index.d != manifest.dim:
         raise ValueError(f"index {folder} is inconsistent: {faiss_index.ntotal} vectors, {len(records)} records")
-    return EntryIndex(faiss_index, records, manifest)
+    ivf = faiss.read_index(str(folder / "ivf.faiss")) if (folder / "ivf.faiss").exists() else None
+    if ivf is not None:
+        ivf.nprobe = APPROX_NPROBE
+    return EntryIndex(faiss_index, records, manifest, ivf=ivf)
 
 
 def staleness(manifest: Manifest | None, model_id: str, dim: int, kb_hash: str) -> str | None:

@@ -1,12 +1,15 @@
-"""Benchmark: the real server over HTTP on loopback, plus embedding throughput and index build rate.
+"""Benchmark: the real server over HTTP on loopback, for each inference engine (ONNX Runtime and torch).
 
-    python3 scripts/bench_ask.py [--requests 300] [--clients 8] [--out docs/benchmarks.md]
+    python3 scripts/bench_ask.py [--requests 300] [--clients 8] [--soak 10000] [--engines onnx torch]
 
-Starts `migrant-desk serve` as a subprocess (its own index folder), waits for /healthz, then measures
-/v1/ask latency with 1 client (p50/p95/p99) and throughput with N concurrent clients, then, in this process,
-embedding throughput for short texts and for answers and the index build rate with a cold embedding cache.
-Results are appended to docs/benchmarks.md with the machine and the command. Goals on a 2-core CPU: p50 <= 15 ms
-with 1 client, >= 100 requests/s with 8 clients; what is measured is reported, met or not.
+Per engine: starts `migrant-desk serve` as a subprocess (its own index folder and database), stops it and
+starts it again to time a warm start (model and index on disk), measures /v1/ask latency with 1 client
+(p50/p95/p99), throughput with N concurrent clients, the server's RSS after start and after --soak asks; then,
+in this process, embedding throughput, the index build rate with a cold embedding cache, and the wall time
+of `migrant-desk eval` on the bundled knowledge base with a cold embedding cache. Results are appended to
+docs/benchmarks.md with the machine and the command. Goals (issue 14, 2 cores): p50 <= 8 ms and p99 <= 25 ms
+with 1 client, >= 150 requests/s with 8, RSS <= 600 MB, warm start <= 5 s, cold build >= 150 texts/s, eval
+<= 40 s cold; what is measured is reported, met or not.
 """
 
 from __future__ import annotations
@@ -49,9 +52,10 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(round(q / 100 * (len(ordered) - 1))))]
 
 
-def start_server(port: int, index_dir: str) -> subprocess.Popen:
-    env = {**os.environ, "MIGRANT_DESK_INDEX_DIR": index_dir,
-           "MIGRANT_DESK_DB_PATH": str(Path(index_dir) / "migrant-desk.db")}
+def start_server(port: int, work: str, engine: str) -> tuple[subprocess.Popen, float]:
+    env = {**os.environ, "MIGRANT_DESK_INDEX_DIR": work, "MIGRANT_DESK_DB_PATH": str(Path(work) / "desk.db"),
+           "MIGRANT_DESK_ENGINE": engine}
+    t0 = time.perf_counter()
     proc = subprocess.Popen([sys.executable, "-m", "migrant_desk.cli", "serve", "--port", str(port)],
                             env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.time() + 900
@@ -60,11 +64,21 @@ def start_server(port: int, index_dir: str) -> subprocess.Popen:
             raise SystemExit(f"server exited with {proc.returncode}")
         try:
             if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=2).status_code == 200:
-                return proc
+                return proc, time.perf_counter() - t0
         except httpx.HTTPError:
-            time.sleep(0.5)
+            time.sleep(0.1)
     proc.terminate()
     raise SystemExit("server did not become healthy")
+
+
+def rss_mb(pid: int) -> float:
+    status = Path(f"/proc/{pid}/status").read_text()
+    return int(status.split("VmRSS:")[1].split()[0]) / 1024
+
+
+def stop(proc: subprocess.Popen) -> None:
+    proc.terminate()
+    proc.wait(timeout=30)
 
 
 def one_client(base: str, n: int) -> list[float]:
@@ -97,7 +111,7 @@ def concurrent(base: str, clients: int, per_client: int) -> tuple[float, int]:
     return clients * per_client / (time.perf_counter() - t0), len(errors)
 
 
-def embedding_and_build() -> dict:
+def embedding_and_build(engine: str) -> dict:
     from migrant_desk import knowledge_base
     from migrant_desk.config import Settings
     from migrant_desk.embedding.embedder import CachedEmbedder, load_embedder
@@ -105,16 +119,12 @@ def embedding_and_build() -> dict:
 
     settings = Settings()
     entries = knowledge_base.load(settings.kb_path).entries
-    inner = load_embedder(settings.model, settings.cache_dir)
+    inner = load_embedder(settings.model, settings.cache_dir, engine)
     short = [q for q, _ in QUESTIONS] * 20
     inner.embed(short[:8], "query")
     t0 = time.perf_counter()
     inner.embed(short, "query")
     short_rate = len(short) / (time.perf_counter() - t0)
-    answers = [v.answer for e in entries for v in e.translations.values()][:200]
-    t0 = time.perf_counter()
-    inner.embed(answers, "passage")
-    answer_rate = len(answers) / (time.perf_counter() - t0)
     with tempfile.TemporaryDirectory() as tmp:
         cold = CachedEmbedder(inner, Path(tmp) / "cache.db")
         t0 = time.perf_counter()
@@ -124,51 +134,92 @@ def embedding_and_build() -> dict:
         build(entries, cold)
         warm_s = time.perf_counter() - t0
     n_texts = sum(len(texts_of(e)) for e in entries)
-    return {"short_texts_per_s": short_rate, "answers_per_s": answer_rate, "entries": len(entries),
-            "texts": n_texts, "vectors": index.manifest.vector_count, "cold_build_s": cold_s,
-            "warm_build_s": warm_s}
+    return {"short_texts_per_s": short_rate, "entries": len(entries), "texts": n_texts,
+            "vectors": index.manifest.vector_count, "cold_build_s": cold_s, "warm_build_s": warm_s}
+
+
+def eval_cold(engine: str) -> float:
+    """`migrant-desk eval` on the bundled knowledge base with an empty embedding cache (the model prepared)."""
+    from migrant_desk.config import Settings
+
+    models = Settings().cache_dir / "models"
+    with tempfile.TemporaryDirectory() as tmp:
+        (Path(tmp) / "models").symlink_to(models)
+        env = {**os.environ, "MIGRANT_DESK_CACHE_DIR": tmp, "MIGRANT_DESK_ENGINE": engine}
+        t0 = time.perf_counter()
+        subprocess.run([sys.executable, "-m", "migrant_desk.cli", "eval", "--kb", str(ROOT / "knowledge_base"),
+                        "--queries", str(ROOT / "tests" / "data" / "dev_queries.jsonl"),
+                        "--rankings", str(Path(tmp) / "rankings.jsonl")],
+                       env=env, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        return time.perf_counter() - t0
+
+
+def serve_measures(engine: str, args) -> dict:
+    port = free_port()
+    with tempfile.TemporaryDirectory() as work:
+        proc, _ = start_server(port, work, engine)  # first start: seeds the database, builds the index
+        stop(proc)
+        proc, warm_start_s = start_server(port, work, engine)
+        try:
+            base = f"http://127.0.0.1:{port}"
+            rss_start = rss_mb(proc.pid)
+            one_client(base, 20)  # warm-up
+            lat = one_client(base, args.requests)
+            rps, errors = concurrent(base, args.clients, max(1, args.requests // args.clients))
+            concurrent(base, args.clients, max(1, args.soak // args.clients))
+            rss_soak = rss_mb(proc.pid)
+        finally:
+            stop(proc)
+    return {"warm_start_s": warm_start_s, "p50_ms": percentile(lat, 50), "p95_ms": percentile(lat, 95),
+            "p99_ms": percentile(lat, 99), "mean_ms": statistics.mean(lat), "rps": rps, "errors": errors,
+            "rss_start_mb": rss_start, "rss_soak_mb": rss_soak}
+
+
+ROWS = [  # (label, key, format, goal)
+    ("/v1/ask latency, 1 client, p50", "p50_ms", "{:.1f} ms", "<= 8 ms"),
+    ("/v1/ask latency, 1 client, p95", "p95_ms", "{:.1f} ms", ""),
+    ("/v1/ask latency, 1 client, p99", "p99_ms", "{:.1f} ms", "<= 25 ms"),
+    ("/v1/ask throughput, {clients} clients", "rps", "{:.1f} requests/s", ">= 150 requests/s"),
+    ("serving RSS after a warm start", "rss_start_mb", "{:.0f} MB", "<= 600 MB"),
+    ("serving RSS after {soak} more asks", "rss_soak_mb", "{:.0f} MB", "no growth"),
+    ("warm start (model and index on disk) until /healthz answers", "warm_start_s", "{:.1f} s", "<= 5 s"),
+    ("embedding, short questions", "short_texts_per_s", "{:.0f} texts/s", ""),
+    ("index build, cold embedding cache", "build_rate", "{:.0f} texts/s", ">= 150 texts/s"),
+    ("index rebuild, warm embedding cache", "warm_build_s", "{:.2f} s", ""),
+    ("`migrant-desk eval`, bundled knowledge base, cold embedding cache", "eval_s", "{:.1f} s", "<= 40 s"),
+]
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--requests", type=int, default=300)
     parser.add_argument("--clients", type=int, default=8)
+    parser.add_argument("--soak", type=int, default=10_000)
+    parser.add_argument("--engines", nargs="+", default=["onnx", "torch"], choices=["onnx", "torch"])
     parser.add_argument("--out", default=str(ROOT / "docs" / "benchmarks.md"))
     args = parser.parse_args()
 
-    port = free_port()
-    with tempfile.TemporaryDirectory() as index_dir:
-        proc = start_server(port, index_dir)
-        try:
-            base = f"http://127.0.0.1:{port}"
-            one_client(base, 20)  # warm-up
-            lat = one_client(base, args.requests)
-            rps, errors = concurrent(base, args.clients, max(1, args.requests // args.clients))
-        finally:
-            proc.terminate()
-            proc.wait(timeout=30)
-    emb = embedding_and_build()
-    result = {
-        "p50_ms": percentile(lat, 50), "p95_ms": percentile(lat, 95), "p99_ms": percentile(lat, 99),
-        "mean_ms": statistics.mean(lat), "rps": rps, "errors": errors, **emb,
-    }
+    results = {}
+    for engine in args.engines:
+        r = serve_measures(engine, args)
+        r.update(embedding_and_build(engine))
+        r["build_rate"] = r["vectors"] / r["cold_build_s"]
+        r["eval_s"] = eval_cold(engine)
+        results[engine] = r
+        print(engine, json.dumps(r), flush=True)
     machine = f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
     command = "python3 " + " ".join(["scripts/bench_ask.py", *sys.argv[1:]])
-    report = f"""
-## {dt.date.today().isoformat()} — {machine}
-
-Command: `{command}`
-
-| measure | value | goal |
-|---|---|---|
-| /v1/ask latency, 1 client, p50 | {result['p50_ms']:.1f} ms | <= 15 ms |
-| /v1/ask latency, 1 client, p95 / p99 | {result['p95_ms']:.1f} / {result['p99_ms']:.1f} ms | |
-| /v1/ask throughput, {args.clients} clients | {result['rps']:.1f} requests/s ({result['errors']} errors) | >= 100 requests/s |
-| embedding, short texts | {result['short_texts_per_s']:.0f} texts/s | |
-| embedding, answers (passages) | {result['answers_per_s']:.1f} answers/s | |
-| index build, cold cache ({result['entries']} entries, {result['vectors']} vectors) | {result['cold_build_s']:.1f} s ({result['vectors'] / result['cold_build_s']:.0f} texts/s) | |
-| index rebuild, warm embedding cache | {result['warm_build_s']:.2f} s | |
-"""
+    first = results[args.engines[0]]
+    header = " | ".join(args.engines)
+    lines = [f"\n## {dt.date.today().isoformat()} — {machine}\n", f"Command: `{command}`; knowledge base: "
+             f"{first['entries']} entries, {first['vectors']} vectors.\n",
+             f"| measure | {header} | ratio | goal |", "|---|" + "---|" * (len(args.engines) + 2)]
+    for label, key, fmt, goal in ROWS:
+        values = [results[e][key] for e in args.engines]
+        ratio = f"{values[1] / values[0]:.2f}" if len(values) == 2 and values[0] else ""
+        lines.append(f"| {label.format(clients=args.clients, soak=args.soak)} | "
+                     + " | ".join(fmt.format(v) for v in values) + f" | {ratio} | {goal} |")
+    report = "\n".join(lines) + "\n"
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
     if not out.exists():
@@ -176,7 +227,6 @@ Command: `{command}`
     with open(out, "a", encoding="utf-8") as f:
         f.write(report)
     print(report)
-    print(json.dumps(result, indent=2))
 
 
 if __name__ == "__main__":

@@ -1,4 +1,5 @@
 import threading
+import time
 
 import numpy as np
 
@@ -60,3 +61,43 @@ def test_an_error_reaches_the_caller():
         assert "model failed" in str(exc)
     else:
         raise AssertionError("expected the model error")
+
+
+class PickyEmbedder(CountingEmbedder):
+    """Fails any batch that contains the text "bad", the way a tokenizer fails on a lone surrogate."""
+
+    def embed(self, texts, kind):
+        if "bad" in texts:
+            self.release.wait(5)
+            self.batches.append(list(texts))
+            raise ValueError("cannot tokenize")
+        return super().embed(texts, kind)
+
+
+def test_one_bad_text_fails_only_its_own_request():
+    inner = PickyEmbedder()
+    batcher = BatchingEmbedder(inner)
+    texts = ["bad", *[f"{chr(97 + i)}ok" for i in range(7)]]
+    results, errors = {}, {}
+
+    def ask(t):
+        try:
+            results[t] = batcher.embed([t], "query")
+        except ValueError as exc:
+            errors[t] = exc
+
+    first = threading.Thread(target=ask, args=("zfirst",))
+    first.start()  # the worker takes it alone and waits for the release, while the rest queue up behind it
+    time.sleep(0.2)
+    threads = [threading.Thread(target=ask, args=(t,)) for t in texts]
+    for t in threads:
+        t.start()
+    time.sleep(0.2)
+    inner.release.set()
+    for t in [first, *threads]:
+        t.join(5)
+    assert any("bad" in b and len(b) > 1 for b in inner.batches)  # it really shared a batch with others
+    assert set(errors) == {"bad"}
+    assert set(results) == set(texts) - {"bad"} | {"zfirst"}
+    for t in results:
+        assert results[t][0, 0] == len(t)

