@@ -30,11 +30,28 @@ class Source(BaseModel):
     url: HttpUrl
 
 
+_DAY = r"(?:mon|tue|wed|thu|fri|sat|sun)"
+_SPAN = rf"{_DAY}(?:-{_DAY})? \d\d:\d\d-\d\d:\d\d"
+# "24h", or day spans with times: "mon-fri 09:00-22:00; sat 09:00-13:00" (machine-readable, rendered per locale).
+HOURS_PATTERN = rf"^(?:24h|{_SPAN}(?:; {_SPAN})*)$"
+
+
 class Contact(BaseModel):
     model_config = ConfigDict(extra="forbid")
     agency: str = Field(min_length=1, max_length=200)
     phone: str | None = Field(None, pattern=r"^[0-9][0-9-]{1,19}$")
     url: HttpUrl | None = None
+    hours: str | None = Field(None, pattern=HOURS_PATTERN)
+    languages: list[str] = Field(default_factory=list)  # ISO 639-1 codes the line serves (any, not only ours)
+    address: str | None = Field(None, max_length=300)
+
+    @field_validator("languages")
+    @classmethod
+    def _language_codes(cls, v: list[str]) -> list[str]:
+        bad = [c for c in v if not re.fullmatch(r"[a-z]{2,3}", c)]
+        if bad:
+            raise ValueError(f"language codes must be ISO 639 codes like 'vi': {bad}")
+        return v
 
 
 class Variant(BaseModel):
@@ -44,6 +61,10 @@ class Variant(BaseModel):
     question: str = Field("", max_length=MAX_QUESTION_CHARS)
     alternates: list[str] = Field(default_factory=list)
     answer: str = Field(min_length=1, max_length=MAX_ANSWER_CHARS)
+    # Provenance: who wrote this text, and whether a native speaker has checked it. An unchecked variant is
+    # shown with a gentle localized mark (locales/messages.yaml: unreviewed_notice).
+    written_by: str = Field("migrant-desk team", max_length=100)
+    native_reviewed: bool = False
 
     @field_validator("answer")
     @classmethod
@@ -64,9 +85,15 @@ class Entry(BaseModel):
     model_config = ConfigDict(extra="forbid")
     id: str = Field(pattern=ID_PATTERN)
     category: str = Field(min_length=1, max_length=64)
+    # Crisis and violence entries: offered as an alternative only on strong evidence, never as the first guess
+    # for a question the desk did not understand (service.py); as an answer they are shown like any other.
+    sensitive: bool = False
     tags: list[str] = Field(default_factory=list)
-    source: Source
-    updated: dt.date
+    source: Source  # the page that states the facts (not a home page)
+    further_sources: list[Source] = Field(default_factory=list)
+    updated: dt.date  # the date the facts were last checked against the sources
+    review_by: dt.date | None = None  # when an editor should check the facts again
+    valid_until: dt.date | None = None  # after this date the answer is out of date (e.g. a yearly rate)
     contact: Contact | None = None
     translations: dict[str, Variant] = Field(min_length=1)
 

@@ -79,8 +79,12 @@ def test_machine_translation_can_be_accepted_as_reviewed(seeded):
     assert exc.value.code == "not_machine"
 
 
-def test_missing_variants_are_listed(seeded):
-    assert set(seeded.translation_report("km")["missing"]) >= {"phone-plan"}
+def test_missing_variants_are_listed(store, bundled_entries):
+    entry = next(e for e in bundled_entries if e.id == "phone-plan")
+    without_km = entry.model_copy(update={"translations": {k: v for k, v in entry.translations.items() if k != "km"}})
+    store.import_entries([without_km], author="seed")
+    assert store.translation_report("km")["missing"] == ["phone-plan"]
+    assert store.translation_report("ko")["missing"] == []
 
 
 @pytest.mark.parametrize(

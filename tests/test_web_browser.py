@@ -32,12 +32,27 @@ def entry(entry_id: str) -> knowledge_base.Entry:
     return next(e for e in knowledge_base.load(PROJECT_ROOT / "knowledge_base").entries if e.id == entry_id)
 
 
+def kb_without_japanese_arc(directory: Path) -> Path:
+    """The bundled knowledge base, except that arc-registration has no Japanese variant (every bundled entry is
+    in all 15 languages), so the machine-translation test has a language to translate into."""
+    import yaml
+
+    directory.mkdir(parents=True)
+    for e in knowledge_base.load(PROJECT_ROOT / "knowledge_base").entries:
+        data = e.dump()
+        if e.id == "arc-registration":
+            data["translations"].pop("ja")
+        (directory / f"{e.id}.yaml").write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    return directory
+
+
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     work = tmp_path_factory.mktemp("serve-web")
     # The long-poll answers at once on a new message but only at its end on a status change ("a counselor has your
     # case"); a 3-second cap keeps those waits short here (the default is 30).
-    env = {"MIGRANT_DESK_TRANSLATION_DIR": str(work / "translation"), "MIGRANT_DESK_TICKETS_LONG_POLL_MAX_SECONDS": "3"}
+    env = {"MIGRANT_DESK_TRANSLATION_DIR": str(work / "translation"), "MIGRANT_DESK_TICKETS_LONG_POLL_MAX_SECONDS": "3",
+           "MIGRANT_DESK_KB_PATH": str(kb_without_japanese_arc(work / "kb"))}
     with running_server(work, env) as srv:
         yield srv
 
@@ -180,7 +195,7 @@ def test_chat_at_320px_detects_the_language_and_works_with_a_keyboard(server, op
 
 
 def test_machine_translated_answer_shows_the_original_one_tap_away(server, open_page):
-    """No entry has a Japanese variant. A gate-passed machine translation in the translation memory (what
+    """arc-registration has no Japanese variant here. A gate-passed machine translation in the translation memory (what
     `translate pretranslate` stores) is what the service shows; the page marks it and keeps the original."""
     from migrant_desk.db import Store
     from migrant_desk.translation.memory import TranslationMemory

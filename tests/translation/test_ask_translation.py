@@ -26,13 +26,18 @@ N_WITHOUT_THAI = 6
 
 
 def make_kb(directory):
-    """The bundled entries that have Thai, a few that have not, and the two toy entries (English/Korean only)."""
+    """The bundled entries, N_WITHOUT_THAI of them with their Thai variant taken out (every bundled entry has
+    Thai), and the two toy entries (English/Korean only)."""
     directory.mkdir()
     entries = knowledge_base.load(BUNDLED_KB).entries
-    with_th = [e.id for e in entries if "th" in e.translations]
-    without_th = [e.id for e in entries if "th" not in e.translations][:N_WITHOUT_THAI]
-    for entry_id in with_th + without_th:
-        shutil.copy(BUNDLED_KB / f"{entry_id}.yaml", directory / f"{entry_id}.yaml")
+    without_th = {e.id for e in entries[-N_WITHOUT_THAI:]}
+    for entry in entries:
+        if entry.id in without_th:
+            data = entry.dump()
+            data["translations"].pop("th")
+            (directory / f"{entry.id}.yaml").write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+        else:
+            shutil.copy(BUNDLED_KB / f"{entry.id}.yaml", directory / f"{entry.id}.yaml")
     for spec in (corpus.LIBRARY, corpus.BICYCLE):
         (directory / f"{spec['id']}.yaml").write_text(yaml.safe_dump(corpus.kb_entry(spec), allow_unicode=True),
                                                       encoding="utf-8")
