@@ -17,6 +17,7 @@ from .runtime import Runtime, start
 from .errors import ApiError  # noqa: F401  (defined in errors.py so routers can raise it; re-exported here)
 from .service import AskResult
 from .editorial.api import router as editor_router
+from .feedback import router as feedback_router
 from .tickets.api import router as tickets_router
 from .tickets.api import silenced_answer
 from .translation.api import translation_router
@@ -30,7 +31,9 @@ class ErrorOut(BaseModel):
 
 class AskIn(BaseModel):
     text: str = Field(description="the question, in any language")
-    lang: str | None = Field(None, description="ISO 639-1 code; wins over detection when given")
+    lang: str | None = Field(None, description="ISO 639-1 code; forces the reply language")
+    lang_hint: str | None = Field(None, description="the language the page is showing: used when the text is too "
+                                                    "short or uncertain to identify (then the default language)")
     conversation_id: str | None = Field(None, max_length=128)
 
 
@@ -99,13 +102,14 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
             raise ApiError(400, "empty_text", "The question text is empty.")
         if len(body.text) > limit:
             raise ApiError(413, "text_too_long", f"The question is {len(body.text)} characters; the limit is {limit}.")
-        if body.lang is not None and body.lang not in SUPPORTED_LANGUAGES:
-            raise ApiError(422, "unknown_language",
-                           f"Unknown language code '{body.lang}'. Supported: {', '.join(SUPPORTED_LANGUAGES)}.")
+        for code in (body.lang, body.lang_hint):
+            if code is not None and code not in SUPPORTED_LANGUAGES:
+                raise ApiError(422, "unknown_language",
+                               f"Unknown language code '{code}'. Supported: {', '.join(SUPPORTED_LANGUAGES)}.")
         held = silenced_answer(request, body.text, body.lang, body.conversation_id)  # a counselor has the case
         if held is not None:
             return held
-        return runtime.service.ask(body.text, body.lang, body.conversation_id)
+        return runtime.service.ask(body.text, body.lang, body.conversation_id, lang_hint=body.lang_hint)
 
     @app.get("/v1/languages", response_model=list[LanguageOut])
     def languages(request: Request) -> list[LanguageOut]:
@@ -127,6 +131,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         return HealthOut(status="ok", model=m.model_id, index_build=m.build_id, entries=m.entry_count,
                          vectors=m.vector_count, skipped_entries=len(runtime.problems), version=__version__)
 
+    app.include_router(feedback_router)
     app.include_router(tickets_router)
     app.include_router(editor_router)
     app.include_router(translation_router())  # POST /v1/translate (staff roles, see translation/api.py)

@@ -55,13 +55,16 @@ def detect(text: str) -> tuple[str, float]:
     return str(lang), float(prob)
 
 
-def choose_language(text: str, declared: str | None, default: str) -> LanguageChoice:
+def choose_language(text: str, declared: str | None, default: str, hint: str | None = None) -> LanguageChoice:
+    """`declared` (the client forces a language) wins; a text too short or too uncertain to identify uses the
+    `hint` (the language the page is showing), then the default; the reason says which."""
     if declared:
         return LanguageChoice(lang=declared, reason="declared")
+    fallback, prefix = (hint, "hint") if hint else (default, "fallback")
     stripped = "".join(text.split())
     if len(stripped) < MIN_CHARS_FOR_DETECTION:
-        return LanguageChoice(lang=default, reason="fallback-short")
+        return LanguageChoice(lang=fallback, reason=f"{prefix}-short")
     lang, prob = detect(text)
     if prob < MIN_PROBABILITY:
-        return LanguageChoice(lang=default, reason="fallback-uncertain", detected=lang, probability=prob)
+        return LanguageChoice(lang=fallback, reason=f"{prefix}-uncertain", detected=lang, probability=prob)
     return LanguageChoice(lang=lang, reason="detected", detected=lang, probability=prob)

@@ -1,4 +1,5 @@
-"""The ask path: language → embedding → index → confidence gate → the answer in the asker's language.
+"""The ask path: greeting? → language → embedding → dense + lexical retrieval → confidence gate (three bands)
+→ the answer in the asker's language.
 
 /v1/ask, `migrant-desk ask` and `migrant-desk eval` all go through `DeskService.rank`, so what eval measures
 is what users get.
@@ -14,16 +15,21 @@ from typing import Literal
 import numpy as np
 from pydantic import BaseModel, Field
 
+from . import greetings
 from .abstention import Band, Calibration, Decision, decide
 from .embedding.embedder import Embedder
-from .index import EntryHit, EntryIndex
+from .index import EntryIndex
 from .knowledge_base import Entry, Variant, normalise_text
 from .languages import LanguageChoice, choose_language
 from .messages import message
+from .retrieval import Candidate, Retrieved, Retriever
 from .translation.answers import AnswerTranslations, choose_answer
 
 log = logging.getLogger(__name__)
 MAX_ALTERNATIVES = 4
+# A sensitive entry (crisis, violence) is offered as an alternative only when its fused score stands this many
+# standard units above the candidates' mean: on the labelled set, no nonsense or off-topic question reaches it.
+SENSITIVE_ALTERNATIVE_MIN = 2.5
 # When the asker's language has no human-written variant: English, then Korean (both always exist).
 FALLBACK_ORDER = ("en", "ko")
 
@@ -57,6 +63,9 @@ class AnswerOut(BaseModel):
     translation_score: float | None = Field(None, description="machine: the translation gate's similarity")
     untranslated_reason: Literal["no_model", "not_translated_yet", "unreliable"] | None = Field(
         None, description="none: why no translation into `lang` is shown")
+    native_reviewed: bool = Field(False, description="a native speaker has checked the shown text")
+    provenance_notice: str | None = Field(
+        None, description="human-written text not yet checked by a native speaker: a gentle localized note")
     updated: str
     source: SourceOut
     contact: ContactOut | None = None
@@ -71,10 +80,16 @@ class AlternativeOut(BaseModel):
 
 class AskResult(BaseModel):
     lang: str = Field(description="the language used for the reply")
-    lang_reason: str = Field(description="declared | detected | fallback-short | fallback-uncertain")
+    lang_reason: str = Field(description="declared | detected | hint-short | hint-uncertain | fallback-short | "
+                                         "fallback-uncertain | greeting")
     detected_lang: str | None = None
+    kind: Literal["answer", "not_sure", "greeting", "thanks"] = Field(
+        "answer", description="greeting/thanks: answered from the catalogue (`message`), not from the knowledge base")
     answered: bool
-    confidence: Band
+    confidence: Band = Field(description="high: the answer; medium: the answer framed as a guess (`framing`, "
+                                         "`confirm`, yes/no to /v1/feedback); low: not sure (`message`)")
+    framing: str | None = Field(None, description="medium: 'I think this is what you are asking about:'")
+    confirm: str | None = Field(None, description="medium: the yes/no question to show under the answer")
     score: float = Field(description="top entry score (language-centred cosine fusion, see index.py)")
     confidence_value: float = Field(description="estimated probability that the top entry is right")
     threshold: float = Field(description="the probability at which the service answers")
@@ -88,18 +103,24 @@ class AskResult(BaseModel):
 
 @dataclass(frozen=True)
 class Snapshot:
-    """Entries and the index built from them; replaced as one object so a reader never sees a mix."""
+    """Entries and the indexes built from them; replaced as one object so a reader never sees a mix."""
 
     entries: dict[str, Entry]
     index: EntryIndex
+    retriever: Retriever
+
+    @classmethod
+    def of(cls, entries: list[Entry], index: EntryIndex) -> "Snapshot":
+        return cls({e.id: e for e in entries}, index, Retriever(entries, index))
 
 
 @dataclass(frozen=True)
 class Ranking:
     choice: LanguageChoice
-    hits: list[EntryHit]  # every entry, best first
+    hits: list[Candidate]  # the candidate entries, best first
     decision: Decision
     vector: np.ndarray  # the query embedding (the content-gap report groups by it)
+    retrieved: Retrieved
 
 
 # (text, lang, outcome, query vector, top entry id, confidence): questions the service could not answer well
@@ -125,7 +146,7 @@ class DeskService:
     def __init__(self, entries: list[Entry], index: EntryIndex, embedder: Embedder, calibration: Calibration,
                  default_lang: str = "ko", question_log: QuestionLog | None = None,
                  translations: AnswerTranslations | None = None):
-        self._snapshot = Snapshot({e.id: e for e in entries}, index)
+        self._snapshot = Snapshot.of(entries, index)
         self.embedder = embedder
         self.calibration = calibration
         self.default_lang = default_lang
@@ -142,14 +163,31 @@ class DeskService:
 
     def replace(self, entries: list[Entry], index: EntryIndex) -> None:
         """Swap in newly published entries with their index (one assignment, atomic for readers)."""
-        self._snapshot = Snapshot({e.id: e for e in entries}, index)
+        self._snapshot = Snapshot.of(entries, index)
 
-    def rank(self, text: str, lang: str | None = None, snapshot: Snapshot | None = None) -> Ranking:
+    @property
+    def snapshot(self) -> Snapshot:
+        return self._snapshot
+
+    def rank(self, text: str, lang: str | None = None, snapshot: Snapshot | None = None,
+             lang_hint: str | None = None) -> Ranking:
         snapshot = snapshot or self._snapshot
-        choice = choose_language(text, lang, self.default_lang)
+        choice = choose_language(text, lang, self.default_lang, lang_hint)
         vector = self.embedder.embed([normalise_text(text)], "query")[0]
-        hits = snapshot.index.search(vector, k=len(snapshot.entries) or 1)
-        return Ranking(choice=choice, hits=hits, decision=decide(hits, self.calibration), vector=vector)
+        retrieved = snapshot.retriever.retrieve(vector, text, choice.lang, self.calibration.fusion())
+        return Ranking(choice=choice, hits=retrieved.candidates, decision=decide(retrieved, self.calibration),
+                       vector=vector, retrieved=retrieved)
+
+    def _greeting(self, text: str, lang: str | None, lang_hint: str | None) -> AskResult | None:
+        recognised = greetings.recognise(text)
+        if recognised is None:
+            return None
+        kind, langs = recognised
+        reply_lang = lang or (lang_hint if lang_hint in langs else langs[0])
+        return AskResult(lang=reply_lang, lang_reason="declared" if lang else "greeting", kind=kind,
+                         answered=False, confidence="high", score=0.0, confidence_value=1.0,
+                         threshold=round(self.calibration.threshold, 4),
+                         message=message(f"{kind}_reply", reply_lang), offer_counselor=False, alternatives=[])
 
     def _log_unsure(self, text: str, ranking: Ranking, answered: bool) -> None:
         if self.question_log is None or (answered and ranking.decision.band == "high"):
@@ -161,31 +199,41 @@ class DeskService:
         except Exception:  # noqa: BLE001 - the migrant's answer matters more than the editors' report
             log.exception("could not log an unanswered question for the content-gap report")
 
-    def ask(self, text: str, lang: str | None = None, conversation_id: str | None = None) -> AskResult:
+    def ask(self, text: str, lang: str | None = None, conversation_id: str | None = None,
+            lang_hint: str | None = None) -> AskResult:
+        greeted = self._greeting(text, lang, lang_hint)
+        if greeted is not None:
+            return greeted.model_copy(update={"conversation_id": conversation_id})
         snapshot = self._snapshot
-        ranking = self.rank(text, lang, snapshot)
+        ranking = self.rank(text, lang, snapshot, lang_hint)
         reply_lang = ranking.choice.lang
         entries = snapshot.entries
         hits = [h for h in ranking.hits if h.entry_id in entries]
         decision = ranking.decision
         answered = decision.answered and bool(hits)
         self._log_unsure(text, ranking, answered)
-        answer = notice = msg = None
-        alt_hits = hits[1 : 1 + MAX_ALTERNATIVES] if answered else hits[:MAX_ALTERNATIVES]
+        answer = notice = msg = framing = confirm = None
+        alt_hits = [h for h in (hits[1:] if answered else hits)
+                    if not entries[h.entry_id].sensitive or h.score >= SENSITIVE_ALTERNATIVE_MIN][:MAX_ALTERNATIVES]
         if answered:
             entry = entries[hits[0].entry_id]
             shown = choose_answer(entry, reply_lang, self.translations)  # human → machine → other language
+            variant = entry.translations.get(shown.lang)
+            reviewed = shown.translation == "machine" or (variant is not None and variant.native_reviewed)
             answer = AnswerOut(
                 id=entry.id, category=entry.category, question=shown.question, answer=shown.answer,
                 answer_lang=shown.lang, translation=shown.translation, source_lang=shown.source_lang,
                 original_question=shown.original_question, original_answer=shown.original_answer,
                 translation_status=shown.translation_status, translation_model=shown.translation_model,
                 translation_score=shown.translation_score, untranslated_reason=shown.untranslated_reason,
+                native_reviewed=reviewed, provenance_notice=None if reviewed else message("unreviewed_notice", reply_lang),
                 updated=entry.updated.isoformat(),
                 source=SourceOut(title=entry.source.title, url=str(entry.source.url)),
                 contact=ContactOut(**entry.contact.model_dump(mode="json")) if entry.contact else None,
             )
             notice = shown.notice
+            if decision.band == "medium":
+                framing, confirm = message("medium_framing", reply_lang), message("confirm_question", reply_lang)
         else:
             msg = message("not_confident", reply_lang)
         alternatives = []
@@ -195,7 +243,8 @@ class DeskService:
                                                score=round(h.score, 4)))
         return AskResult(
             lang=reply_lang, lang_reason=ranking.choice.reason, detected_lang=ranking.choice.detected,
-            answered=answered, confidence=decision.band, score=round(hits[0].score, 4) if hits else 0.0,
+            kind="answer" if answered else "not_sure", answered=answered, confidence=decision.band,
+            framing=framing, confirm=confirm, score=round(hits[0].score, 4) if hits else 0.0,
             confidence_value=round(decision.value, 4), threshold=round(decision.threshold, 4),
             answer=answer, notice=notice, message=msg, offer_counselor=not answered,
             alternatives=alternatives, conversation_id=conversation_id,

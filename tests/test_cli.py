@@ -56,23 +56,31 @@ def test_eval_contract(tmp_path):
         {"id": "q1", "text": "퇴직금은 언제 받을 수 있나요", "lang": "ko", "expected": "severance-pay"},
         {"id": "q2", "text": "Lương tối thiểu năm nay là bao nhiêu", "lang": "vi", "expected": "minimum-wage"},
         {"id": "q3", "text": "best pizza in itaewon", "expected": None},
+        {"id": "q4", "text": "집주인이 보증금을 안 돌려줘요", "lang": "ko", "expected": ["deposit-not-returned", "lease-contract"]},
     ]
     queries.write_text("\n".join(json.dumps(l, ensure_ascii=False) for l in lines) + "\n")
     rankings = tmp_path / "r.jsonl"
     index_dir = tmp_path / "serving"
-    r = run("eval", "--kb", str(BUNDLED_KB), "--queries", str(queries), "--rankings", str(rankings),
+    r = run("eval", "--kb", str(BUNDLED_KB), "--queries", str(queries), "--rankings", str(rankings), "--json",
             env_extra={"MIGRANT_DESK_INDEX_DIR": str(index_dir)})
     assert r.returncode == 0, r.stderr
     out = [json.loads(l) for l in rankings.read_text().splitlines()]
-    assert [o["id"] for o in out] == ["q1", "q2", "q3"]
+    assert [o["id"] for o in out] == ["q1", "q2", "q3", "q4"]
     for o in out:
-        assert set(o) == {"id", "ranking", "abstained"} and 1 <= len(o["ranking"]) <= 10
+        assert set(o) == {"id", "ranking", "abstained", "band"} and 1 <= len(o["ranking"]) <= 10
+        assert o["band"] in {"high", "medium", "low"} and o["abstained"] == (o["band"] == "low")
         assert all(set(e) == {"id", "score"} for e in o["ranking"])
         assert [e["score"] for e in o["ranking"]] == sorted((e["score"] for e in o["ranking"]), reverse=True)
     summary = json.loads(r.stdout)
-    assert summary["overall"]["queries"] == 3 and summary["overall"]["answerable"] == 2
+    assert summary["overall"]["queries"] == 4 and summary["overall"]["answerable"] == 3
+    assert summary["per_language"]["ko"]["recall@1"] == 1.0  # q4's top entry is one of its two right answers
     assert set(summary["per_language"]) == {"ko", "vi", "?"}
+    for figure in ("answer_accuracy", "false_abstention", "wrong_shown", "abstention_rate"):
+        assert figure in summary["overall"]
     assert not index_dir.exists()
+    table = run("eval", "--kb", str(BUNDLED_KB), "--queries", str(queries), "--split", "all")
+    assert table.returncode == 0, table.stderr
+    assert "| all | 4 |" in table.stdout and "false abst." in table.stdout and "| ko | 2 |" in table.stdout
 
 
 def test_eval_rejects_bad_query_file(tmp_path):

@@ -1,7 +1,7 @@
 """The ask path on the bundled knowledge base with the real model and calibration."""
 
 from migrant_desk.messages import language_name, message
-from migrant_desk.service import pick_variant
+from migrant_desk.service import DeskService, pick_variant
 
 
 def test_vietnamese_question_gets_the_vietnamese_variant(runtime):
@@ -14,9 +14,12 @@ def test_vietnamese_question_gets_the_vietnamese_variant(runtime):
 
 
 def test_missing_variant_falls_back_to_english_and_says_so(runtime):
-    entry = runtime.service.entries["garbage-separation"]
-    assert "th" not in entry.translations  # the premise of this test
-    result = runtime.service.ask("ทิ้งขยะอาหารยังไง ต้องซื้อถุงขยะแบบไหน", lang="th")
+    """Every bundled entry has Thai, so this service's garbage entry has its Thai variant taken out."""
+    full = runtime.service.entries["garbage-separation"]
+    entry = full.model_copy(update={"translations": {k: v for k, v in full.translations.items() if k != "th"}})
+    entries = [entry if e.id == entry.id else e for e in runtime.service.entries.values()]
+    service = DeskService(entries, runtime.service.index, runtime.service.embedder, runtime.service.calibration)
+    result = service.ask("ทิ้งขยะอาหารยังไง ต้องซื้อถุงขยะแบบไหน", lang="th")
     assert result.answered and result.answer.id == "garbage-separation"
     assert result.answer.answer_lang == "en" and result.answer.answer == entry.translations["en"].answer
     assert result.notice == message("answer_in_other_language", "th", language=language_name("th"),
@@ -32,9 +35,12 @@ def test_out_of_scope_question_abstains_and_offers_a_counselor(runtime):
 
 
 def test_pick_variant_order(bundled_entries):
-    entry = next(e for e in bundled_entries if "vi" in e.translations)
+    full = next(e for e in bundled_entries if "vi" in e.translations)
+    entry = full.model_copy(update={"translations": {k: v for k, v in full.translations.items() if k != "si"}})
     assert pick_variant(entry, "vi")[0] == "vi"
     assert pick_variant(entry, "si")[0] == "en"
+    no_en = entry.model_copy(update={"translations": {k: v for k, v in entry.translations.items() if k != "en"}})
+    assert pick_variant(no_en, "si")[0] == "ko"
 
 
 def test_rank_and_ask_agree(runtime):

@@ -160,12 +160,42 @@
     return el("button", { type: "button", class: "to-counselor", onclick: openHandoff }, t("talk_to_counselor"));
   }
 
+  // Medium confidence: the answer is framed as a guess with yes/no; "no" shows the alternatives and the
+  // counselor. The click is recorded anonymously (entry, language, band) so the desk can measure its bands.
+  function confirmBox(result, later) {
+    const box = el("div", { class: "confirm" }, textBlock(result.confirm, "confirm-question"));
+    const send = (helpful) => {
+      api("/v1/feedback", { method: "POST", body: { entry_id: result.answer.id, lang: result.lang,
+        band: result.confidence, helpful } }).catch(() => {});
+      box.replaceChildren(textBlock(t(helpful ? "feedback_yes" : "feedback_no"), "feedback"));
+      if (!helpful) box.append(...later);
+    };
+    box.append(el("div", { class: "confirm-buttons" },
+      el("button", { type: "button", class: "yes", onclick: () => send(true) }, t("answer_yes")),
+      el("button", { type: "button", class: "no", onclick: () => send(false) }, t("answer_no"))));
+    return box;
+  }
+
+  function alternativesList(result) {
+    if (!result.alternatives || !result.alternatives.length) return [];
+    return [textBlock(t("maybe_you_meant"), "alt-title"),
+      el("ul", { class: "alternatives" }, ...result.alternatives.map((alt) => el("li", {},
+        el("button", { type: "button", class: "alt", lang: alt.question_lang,
+          onclick: () => ask(alt.question) }, alt.question))))];
+  }
+
   function renderAnswer(result) {
     const parts = [];
     const a = result.answer;
+    if (result.kind === "greeting" || result.kind === "thanks") {
+      addMessage("bot", t("desk_said"), result.lang, textBlock(result.message));
+      return;
+    }
+    if (a && result.framing) parts.push(textBlock(result.framing, "framing"));
     if (a) {
       parts.push(el("div", { lang: a.answer_lang || result.lang },
         a.question ? textBlock(a.question, "question") : null, textBlock(a.answer, "answer")));
+      if (a.provenance_notice && a.translation === "human") parts.push(textBlock(a.provenance_notice, "provenance"));
       if (a.translation === "machine" && (a.original_answer || a.original_question)) {
         parts.push(originalToggle(result.notice || t("machine_translated", { source_language: languageName(a.source_lang) }),
           a.source_lang, a.original_question, a.original_answer));
@@ -188,13 +218,12 @@
       parts.push(textBlock(result.message || t("not_confident")));
       if (result.offer_counselor && !state.ticket) parts.push(counselorButton());
     }
-    if (result.alternatives && result.alternatives.length) {
-      parts.push(textBlock(t("maybe_you_meant"), "alt-title"));
-      parts.push(el("ul", { class: "alternatives" }, ...result.alternatives.map((alt) => el("li", {},
-        el("button", { type: "button", class: "alt", lang: alt.question_lang,
-          onclick: () => ask(alt.question) }, alt.question)))));
+    if (a && result.confidence === "medium" && result.confirm) {
+      parts.push(confirmBox(result, [...alternativesList(result), ...(state.ticket ? [] : [counselorButton()])]));
+    } else {
+      parts.push(...alternativesList(result));
     }
-    addMessage("bot", t("desk_said"), result.lang, ...parts);
+    addMessage("bot", t("desk_said"), result.lang, ...parts).classList.add("band-" + (result.confidence || "low"));
   }
 
   function remember(role, text, lang) {
@@ -215,7 +244,8 @@
     setBusy(true, "searching");
     try {
       const r = await api("/v1/ask", { method: "POST", body: {
-        text, lang: chosen || undefined, conversation_id: state.conversation } });
+        text, lang: chosen || undefined, lang_hint: chosen ? undefined : uiLang,
+        conversation_id: state.conversation } });
       const body = await r.json().catch(() => ({}));
       if (!r.ok) { showError(errorText(body.code)); migrantItem.classList.add("failed"); return; }
       if (!chosen && body.lang_reason === "detected" && body.lang !== uiLang) {

@@ -1,0 +1,171 @@
+"""The lexical channel: BM25 over every language variant, with a tokenizer that knows the scripts we serve.
+
+Why beside dense retrieval: with the same model, BM25 beat dense retrieval on Korean questions and the two
+were complementary on Vietnamese typed without diacritics (README, "Evaluation"). The fusion weight is chosen
+per query language on the tune split and is zero where the channel does not help (retrieval.py).
+
+One tokenizer serves documents and queries alike, so a query's tokens meet the documents' on equal terms:
+- Latin script (Vietnamese, Uzbek, Tagalog, Indonesian, English): lower-cased, diacritics folded ("Đăng ký" and
+  "dang ky" are the same tokens), whole words and pairs of adjacent words (a Vietnamese word is often two
+  syllables: "địa chỉ", address).
+- Hangul: character bigrams of each word plus the word itself (particles and endings glued to a word do not
+  hide it); and each Korean word romanised (Revised Romanization, syllable by syllable) into character
+  trigrams marked "r:", which a romanised Korean word in any query ("toejikgeum", "oegugin") also yields.
+- Scripts written without spaces (Thai, Lao, Khmer, Burmese, Chinese, Japanese): character bigrams.
+- Everything else (Cyrillic, Devanagari, Sinhala...): whole words; combining marks stay part of the word.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import sparse
+
+K1 = 1.2
+B = 0.75
+
+_NO_SPACE_RANGES = ((0x0E00, 0x0EFF), (0x1000, 0x109F), (0x1780, 0x17FF), (0x3040, 0x30FF), (0x3400, 0x4DBF),
+                    (0x4E00, 0x9FFF), (0xF900, 0xFAFF), (0xFF66, 0xFF9F))
+_INITIALS = ["g", "kk", "n", "d", "tt", "r", "m", "b", "pp", "s", "ss", "", "j", "jj", "ch", "k", "t", "p", "h"]
+_MEDIALS = ["a", "ae", "ya", "yae", "eo", "e", "yeo", "ye", "o", "wa", "wae", "oe", "yo", "u", "wo", "we", "wi",
+            "yu", "eu", "ui", "i"]
+_FINALS = ["", "k", "k", "k", "n", "n", "n", "t", "l", "k", "m", "l", "l", "l", "p", "l", "m", "p", "p", "t", "t",
+           "ng", "t", "t", "k", "t", "p", "t"]
+
+
+def _is_hangul(c: str) -> bool:
+    return "\uac00" <= c <= "\ud7a3"
+
+
+def _no_space(c: str) -> bool:
+    o = ord(c)
+    return any(lo <= o <= hi for lo, hi in _NO_SPACE_RANGES)
+
+
+def _is_latin(c: str) -> bool:
+    return c.isascii() or 0x00C0 <= ord(c) <= 0x024F or 0x1E00 <= ord(c) <= 0x1EFF
+
+
+def romanise(word: str) -> str:
+    """Hangul syllables in Revised Romanization, syllable by syllable (no sound-change rules: people type both)."""
+    out = []
+    for c in word:
+        if _is_hangul(c):
+            code = ord(c) - 0xAC00
+            out.append(_INITIALS[code // 588] + _MEDIALS[(code % 588) // 28] + _FINALS[code % 28])
+        else:
+            out.append(c)
+    return "".join(out)
+
+
+def fold(word: str) -> str:
+    """Strip diacritics from Latin letters only (đ → d); other scripts' combining marks are letters' vowels."""
+    out = []
+    for c in unicodedata.normalize("NFD", word):
+        if unicodedata.combining(c) and out and _is_latin(out[-1]):
+            continue
+        out.append(c)
+    folded = unicodedata.normalize("NFC", "".join(out))
+    return folded.replace("đ", "d").replace("Đ", "D").replace("ð", "d")
+
+
+def words(text: str) -> list[str]:
+    """Runs of letters, marks and digits (str.isalnum drops the combining vowel signs of Thai, Khmer, Hindi...)."""
+    out, current = [], []
+    for c in unicodedata.normalize("NFKC", text).lower():
+        if c.isalnum() or unicodedata.category(c)[0] == "M":
+            current.append(c)
+        elif current:
+            out.append("".join(current))
+            current = []
+    if current:
+        out.append("".join(current))
+    return out
+
+
+def _ngrams(s: str, n: int) -> list[str]:
+    return [s[i : i + n] for i in range(len(s) - n + 1)] if len(s) >= n else [s]
+
+
+def tokenize(text: str) -> list[str]:
+    tokens: list[str] = []
+    previous_latin: str | None = None
+    for word in words(text):
+        latin = fold(word) if all(_is_latin(c) for c in word) else None
+        if latin and previous_latin:  # adjacent words: Vietnamese words are several syllables ("dia chi")
+            tokens.append(f"w:{previous_latin}_{latin}")
+        previous_latin = latin
+        if any(_is_hangul(c) for c in word):
+            tokens.append(word)
+            tokens.extend(_ngrams(word, 2))
+            tokens.extend("r:" + g for g in _ngrams(romanise(word), 3))
+        elif any(_no_space(c) for c in word):
+            tokens.extend(_ngrams(word, 2))
+        elif all(_is_latin(c) for c in word):
+            folded = fold(word)
+            tokens.append(folded)
+            if len(folded) >= 4 and folded.isalpha():  # may be romanised Korean
+                tokens.extend("r:" + g for g in _ngrams(folded, 3))
+        else:
+            tokens.append(word)
+    return tokens
+
+
+@dataclass(frozen=True)
+class LexicalDoc:
+    entry_id: str
+    lang: str
+    text: str
+
+
+class LexicalIndex:
+    """BM25 over documents (one per entry and language); an entry scores its best document."""
+
+    def __init__(self, docs: Sequence[LexicalDoc]):
+        self.entry_ids = sorted({d.entry_id for d in docs})
+        entry_code = {e: i for i, e in enumerate(self.entry_ids)}
+        self._doc_entry = np.array([entry_code[d.entry_id] for d in docs], dtype=np.int64)
+        vocab: dict[str, int] = {}
+        rows, cols, counts = [], [], []
+        lengths = np.zeros(len(docs))
+        for r, doc in enumerate(docs):
+            toks = tokenize(doc.text)
+            lengths[r] = len(toks)
+            tf: dict[int, int] = {}
+            for t in toks:
+                term = vocab.setdefault(t, len(vocab))
+                tf[term] = tf.get(term, 0) + 1
+            rows.extend([r] * len(tf))
+            cols.extend(tf)
+            counts.extend(tf.values())
+        self._vocab = vocab
+        n_docs = max(len(docs), 1)
+        tf_matrix = sparse.csr_matrix((np.array(counts, dtype=np.float64), (rows, cols)),
+                                      shape=(len(docs), len(vocab)))
+        df = np.bincount(np.array(cols, dtype=np.int64), minlength=len(vocab))
+        self._idf = np.log(1 + (n_docs - df + 0.5) / (df + 0.5))
+        norm = K1 * (1 - B + B * lengths / max(lengths.mean(), 1e-9))
+        weighted = tf_matrix.copy()
+        weighted.data = weighted.data * (K1 + 1) / (weighted.data + np.repeat(norm, np.diff(tf_matrix.indptr)))
+        self._weights = (weighted @ sparse.diags(self._idf)).tocsc()  # doc x term, BM25 term weights
+
+    def scores(self, text: str) -> np.ndarray:
+        """BM25 of the best document of each entry (order: self.entry_ids); 0 when nothing matches."""
+        ids = [self._vocab[t] for t in tokenize(text) if t in self._vocab]
+        out = np.zeros(len(self.entry_ids))
+        if not ids:
+            return out
+        term_counts = np.bincount(ids)
+        present = np.nonzero(term_counts)[0]
+        doc_scores = self._weights[:, present] @ term_counts[present].astype(np.float64)
+        np.maximum.at(out, self._doc_entry, np.asarray(doc_scores).ravel())
+        return out
+
+
+def documents(entries: Iterable) -> list[LexicalDoc]:
+    """One document per entry and language: its question, alternates and answer."""
+    return [LexicalDoc(e.id, lang, " ".join([v.question, *v.alternates, v.answer]))
+            for e in entries for lang, v in e.translations.items()]
