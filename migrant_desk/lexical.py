@@ -17,6 +17,7 @@ One tokenizer serves documents and queries alike, so a query's tokens meet the d
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -36,24 +37,20 @@ _FINALS = ["", "k", "k", "k", "n", "n", "n", "t", "l", "k", "m", "l", "l", "l", 
            "ng", "t", "t", "k", "t", "p", "t"]
 
 
-def _is_hangul(c: str) -> bool:
-    return "\uac00" <= c <= "\ud7a3"
-
-
-def _no_space(c: str) -> bool:
-    o = ord(c)
-    return any(lo <= o <= hi for lo, hi in _NO_SPACE_RANGES)
+_HANGUL = re.compile("[\uac00-\ud7a3]")
+_NO_SPACE = re.compile("[" + "".join(f"{chr(lo)}-{chr(hi)}" for lo, hi in _NO_SPACE_RANGES) + "]")
+_NOT_LATIN = re.compile("[^\u0000-\u007f\u00c0-\u024f\u1e00-\u1eff]")
 
 
 def _is_latin(c: str) -> bool:
-    return c.isascii() or 0x00C0 <= ord(c) <= 0x024F or 0x1E00 <= ord(c) <= 0x1EFF
+    return not _NOT_LATIN.match(c)
 
 
 def romanise(word: str) -> str:
     """Hangul syllables in Revised Romanization, syllable by syllable (no sound-change rules: people type both)."""
     out = []
     for c in word:
-        if _is_hangul(c):
+        if "\uac00" <= c <= "\ud7a3":
             code = ord(c) - 0xAC00
             out.append(_INITIALS[code // 588] + _MEDIALS[(code % 588) // 28] + _FINALS[code % 28])
         else:
@@ -94,18 +91,18 @@ def tokenize(text: str) -> list[str]:
     tokens: list[str] = []
     previous_latin: str | None = None
     for word in words(text):
-        latin = fold(word) if all(_is_latin(c) for c in word) else None
+        latin = None if _NOT_LATIN.search(word) else fold(word)
         if latin and previous_latin:  # adjacent words: Vietnamese words are several syllables ("dia chi")
             tokens.append(f"w:{previous_latin}_{latin}")
         previous_latin = latin
-        if any(_is_hangul(c) for c in word):
+        if _HANGUL.search(word):
             tokens.append(word)
             tokens.extend(_ngrams(word, 2))
             tokens.extend("r:" + g for g in _ngrams(romanise(word), 3))
-        elif any(_no_space(c) for c in word):
+        elif _NO_SPACE.search(word):
             tokens.extend(_ngrams(word, 2))
-        elif all(_is_latin(c) for c in word):
-            folded = fold(word)
+        elif latin is not None:
+            folded = latin
             tokens.append(folded)
             if len(folded) >= 4 and folded.isalpha():  # may be romanised Korean
                 tokens.extend("r:" + g for g in _ngrams(folded, 3))
@@ -152,9 +149,9 @@ class LexicalIndex:
         weighted.data = weighted.data * (K1 + 1) / (weighted.data + np.repeat(norm, np.diff(tf_matrix.indptr)))
         self._weights = (weighted @ sparse.diags(self._idf)).tocsc()  # doc x term, BM25 term weights
 
-    def scores(self, text: str) -> np.ndarray:
+    def scores(self, text: str, tokens: list[str] | None = None) -> np.ndarray:
         """BM25 of the best document of each entry (order: self.entry_ids); 0 when nothing matches."""
-        ids = [self._vocab[t] for t in tokenize(text) if t in self._vocab]
+        ids = [self._vocab[t] for t in (tokenize(text) if tokens is None else tokens) if t in self._vocab]
         out = np.zeros(len(self.entry_ids))
         if not ids:
             return out

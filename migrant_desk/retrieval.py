@@ -72,7 +72,8 @@ class Retriever:
 
     def retrieve(self, vector: np.ndarray, text: str, lang: str, params: FusionParams) -> Retrieved:
         hits = self.index.search(vector, k=DENSE_CANDIDATES)
-        lex_all = self.lexical.scores(text)
+        tokens = tokenize(text)
+        lex_all = self.lexical.scores(text, tokens)
         dense = {h.entry_id: h for h in hits}
         ids = list(dense)
         for i in np.argsort(-lex_all)[:DENSE_CANDIDATES]:
@@ -104,7 +105,7 @@ class Retriever:
             "top_z": (float(fused[top]) - float(fused.mean())) / spread,
             "margin": (float(fused[top]) - second) / spread,
             "pair_cos": (best.best_cosine - usual) if np.isfinite(best.best_cosine) else -0.1,
-            "lex_per_token": float(lx[top]) / max(1, len(tokenize(text))),
+            "lex_per_token": float(lx[top]) / max(1, len(tokens)),
             "same_lang": float(best.matched_lang == lang),
             "has_variant": float(lang in self._langs_of.get(best.entry_id, ())),
         }
