@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI, Request
+from fastapi import FastAPI, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
@@ -13,6 +13,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from . import __version__, redaction
 from .config import Settings
 from .languages import SUPPORTED_LANGUAGES
+from .offices import Office
 from .runtime import Runtime, start
 from .errors import ApiError  # noqa: F401  (defined in errors.py so routers can raise it; re-exported here)
 from .service import AskResult
@@ -41,6 +42,12 @@ class LanguageOut(BaseModel):
     code: str
     name: str
     entries: int = Field(description="entries with a human-written variant in this language")
+
+
+class OfficeAnswer(BaseModel):
+    province: str
+    district: str | None
+    office: Office
 
 
 class HealthOut(BaseModel):
@@ -123,6 +130,23 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         if found is None:
             raise ApiError(404, "entry_not_found", f"No entry with id '{entry_id}'.")
         return found.dump()
+
+    @app.get("/v1/offices", response_model=OfficeAnswer, responses={**errors, 409: {"model": ErrorOut}})
+    def office(request: Request, region: str = Query(min_length=1, max_length=100),
+               kind: str = Query("immigration", pattern="^(immigration|labour|family-centre)$"),
+               lang: str = Query("ko", max_length=8)) -> OfficeAnswer:
+        """The office of `kind` that handles `region` (a district or province name in any of the 15 languages)."""
+        directory = rt(request).service.offices
+        matches = directory.find_regions(region) if directory else []
+        if not matches:
+            raise ApiError(404, "region_not_found", f"No district or province called '{region}' is known.")
+        if len(matches) > 1:
+            names = ", ".join(f"{m.province} {m.district or ''}".strip() for m in matches)
+            raise ApiError(409, "region_ambiguous", f"'{region}' names several places ({names}); add the city.")
+        found = directory.office_for(matches[0], kind)
+        if found is None:
+            raise ApiError(404, "office_not_found", f"No {kind} office on record covers {matches[0].district or matches[0].province}.")
+        return OfficeAnswer(province=matches[0].province, district=matches[0].district, office=found)
 
     @app.get("/healthz", response_model=HealthOut)
     def healthz(request: Request) -> HealthOut:

@@ -7,6 +7,7 @@ is what users get.
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -15,13 +16,14 @@ from typing import Literal
 import numpy as np
 from pydantic import BaseModel, Field
 
-from . import greetings
+from . import contacts, greetings
 from .abstention import Band, Calibration, Decision, decide
 from .embedding.embedder import Embedder
 from .index import EntryIndex
 from .knowledge_base import Entry, Variant, normalise_text
 from .languages import LanguageChoice, choose_language
 from .messages import message
+from .offices import OfficeDirectory
 from .retrieval import Candidate, Retrieved, Retriever
 from .translation.answers import AnswerTranslations, choose_answer
 
@@ -43,6 +45,23 @@ class ContactOut(BaseModel):
     agency: str
     phone: str | None = None
     url: str | None = None
+    hours: str | None = Field(None, description='machine-readable: "24h" or "mon-fri 09:00-18:00"')
+    languages: list[str] = Field(default_factory=list, description="ISO 639 codes the line serves")
+    address: str | None = None
+    summary: str = Field("", description="phone · hours · languages, in the asker's language")
+
+
+class OfficeOut(BaseModel):
+    id: str
+    name: str
+    address: str | None = None
+    phone: str | None = None
+    hours: str | None = None
+    region: str = Field(description="the district (or province) named in the question, in Korean")
+    source: str = Field(description="where the office's jurisdiction is stated")
+    checked: str = Field(description="the day the record was checked")
+    verified: bool = Field(description="checked against the official jurisdiction table")
+    note: str | None = Field(None, description="unverified: 'please confirm your office with 1345' (localized)")
 
 
 class AnswerOut(BaseModel):
@@ -98,6 +117,8 @@ class AskResult(BaseModel):
     message: str | None = Field(None, description="localized message when not answered")
     offer_counselor: bool
     alternatives: list[AlternativeOut]
+    office: OfficeOut | None = Field(None, description="the immigration office for the place the question names, "
+                                                       "on immigration (1345) answers")
     conversation_id: str | None = None
 
 
@@ -152,6 +173,8 @@ class DeskService:
         self.default_lang = default_lang
         self.question_log = question_log
         self.translations = translations  # machine translations of entries (translation/answers.py)
+        self.today: Callable[[], dt.date] = dt.date.today  # injected by tests: facts that expire
+        self.offices: OfficeDirectory | None = None  # which office handles a district (offices.py)
 
     @property
     def entries(self) -> dict[str, Entry]:
@@ -199,6 +222,23 @@ class DeskService:
         except Exception:  # noqa: BLE001 - the migrant's answer matters more than the editors' report
             log.exception("could not log an unanswered question for the content-gap report")
 
+    def _office(self, text: str, entry: Entry, lang: str) -> OfficeOut | None:
+        """The immigration office for a place named in the question, on answers whose agency is 1345."""
+        if self.offices is None or not entry.contact or entry.contact.phone != "1345":
+            return None
+        regions = self.offices.find_regions(text)
+        if len(regions) != 1:
+            return None  # none named, or a shared name (중구): the API can ask which city
+        office = self.offices.office_for(regions[0], "immigration")
+        if office is None:
+            return None
+        pick = lambda d: d.get(lang) or d.get("en") or d.get("ko")  # noqa: E731
+        return OfficeOut(id=office.id, name=pick(office.name), address=pick(office.address) if office.address else None,
+                         phone=office.phone, hours=contacts.hours_text(office.hours, lang) if office.hours else None,
+                         region=regions[0].district or regions[0].province, source=str(office.sources[0].url),
+                         checked=office.checked, verified=office.verified,
+                         note=None if office.verified else message("office_unverified", lang))
+
     def ask(self, text: str, lang: str | None = None, conversation_id: str | None = None,
             lang_hint: str | None = None) -> AskResult:
         greeted = self._greeting(text, lang, lang_hint)
@@ -229,9 +269,15 @@ class DeskService:
                 native_reviewed=reviewed, provenance_notice=None if reviewed else message("unreviewed_notice", reply_lang),
                 updated=entry.updated.isoformat(),
                 source=SourceOut(title=entry.source.title, url=str(entry.source.url)),
-                contact=ContactOut(**entry.contact.model_dump(mode="json")) if entry.contact else None,
+                contact=(ContactOut(**entry.contact.model_dump(mode="json"), summary=contacts.summary(entry.contact,
+                                                                                                   reply_lang))
+                         if entry.contact else None),
             )
             notice = shown.notice
+            if entry.valid_until is not None and self.today() > entry.valid_until:
+                expired = message("expired_notice", reply_lang, date=entry.valid_until.isoformat(),
+                                  phone=(entry.contact.phone or entry.contact.agency) if entry.contact else "1345")
+                notice = f"{expired} {notice}" if notice else expired
             if decision.band == "medium":
                 framing, confirm = message("medium_framing", reply_lang), message("confirm_question", reply_lang)
         else:
@@ -241,7 +287,9 @@ class DeskService:
             q_lang, question = _question_of(entries[h.entry_id], reply_lang)
             alternatives.append(AlternativeOut(id=h.entry_id, question=question, question_lang=q_lang,
                                                score=round(h.score, 4)))
+        office = self._office(text, entries[hits[0].entry_id], reply_lang) if answered else None
         return AskResult(
+            office=office,
             lang=reply_lang, lang_reason=ranking.choice.reason, detected_lang=ranking.choice.detected,
             kind="answer" if answered else "not_sure", answered=answered, confidence=decision.band,
             framing=framing, confirm=confirm, score=round(hits[0].score, 4) if hits else 0.0,

@@ -139,6 +139,30 @@ def translation_status(lang: str, request: Request, _: User = Depends(editor)) -
     return {"lang": _lang(lang), **_store(request).translation_report(lang)}
 
 
+class DatedEntry(BaseModel):
+    id: str
+    updated: str
+    review_by: str | None
+    valid_until: str | None
+    reason: str = Field(description="expired: past valid_until (answers carry a notice); review: past review_by")
+
+
+@router.get("/expiring", response_model=list[DatedEntry])
+def expiring(request: Request, _: User = Depends(editor)) -> list[DatedEntry]:
+    """Published entries whose facts have expired or are due for a check, oldest first."""
+    service = request.app.state.runtime.service
+    today = service.today()
+    out = []
+    for e in service.entries.values():
+        reason = ("expired" if e.valid_until and e.valid_until < today
+                  else "review" if e.review_by and e.review_by < today else None)
+        if reason:
+            out.append(DatedEntry(id=e.id, updated=e.updated.isoformat(), reason=reason,
+                                  review_by=e.review_by.isoformat() if e.review_by else None,
+                                  valid_until=e.valid_until.isoformat() if e.valid_until else None))
+    return sorted(out, key=lambda d: (d.valid_until or d.review_by or ""))
+
+
 @router.get("/gaps", response_model=list[gaps.GapGroup])
 def gap_report(request: Request, _: User = Depends(editor)) -> list[gaps.GapGroup]:
     return gaps.report(app_store(request).db)

@@ -34,7 +34,7 @@ CHAT_KEYS: tuple[str, ...] = (
     "not_confident", "machine_translated", "show_original", "hide_original", "talk_to_counselor",
     "consent_contact", "consent_required", "handoff_send", "cancel", "counselor_replied", "new_conversation",
     "error_empty_text", "error_text_too_long", "error_unknown_language", "error_server",
-    "answer_yes", "answer_no", "feedback_yes", "feedback_no",  # medium band (framing and question come from /v1/ask)
+    "answer_yes", "answer_no", "feedback_yes", "feedback_no", "office_label",  # medium band (framing and question come from /v1/ask)
 )
 # Browser language tags whose primary subtag is not our ISO 639-1 code.
 LANGUAGE_ALIASES = {"fil": "tl", "in": "id", "zh-hans": "zh", "zh-hant": "zh"}

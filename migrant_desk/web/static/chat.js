@@ -210,9 +210,17 @@
       if (a.contact) {
         const c = a.contact;
         parts.push(el("p", { class: "contact" }, t("contact_label") + ": ", el("strong", {}, c.agency),
+          c.summary ? el("span", { class: "contact-summary" }, " " + c.summary + " ") : null,
           c.phone ? el("a", { href: "tel:" + c.phone, class: "call" }, t("call_label", { phone: c.phone })) : null,
           c.url ? el("a", { href: c.url, target: "_blank", rel: "noopener noreferrer", class: "site" },
             t("website_label")) : null));
+      }
+      if (result.office) {
+        const o = result.office;
+        parts.push(el("p", { class: "office" }, t("office_label") + ": ", el("strong", {}, o.name),
+          o.address ? " · " + o.address : null,
+          o.phone ? el("a", { href: "tel:" + o.phone, class: "call" }, t("call_label", { phone: o.phone })) : null));
+        if (o.note) parts.push(textBlock(o.note, "provenance"));
       }
     } else {
       parts.push(textBlock(result.message || t("not_confident")));
