@@ -5,6 +5,7 @@ come from the real `migrant-desk users add`. Each page's screenshot is saved to 
 from __future__ import annotations
 
 import re
+import time
 from pathlib import Path
 
 import httpx
@@ -366,3 +367,40 @@ def test_editor_starts_a_new_entry_from_a_content_gap(server, open_page):
     editor.get_by_role("tab", name="Translations").click()
     editor.get_by_label("Language", exact=True).select_option("en")
     editor.locator("#t-missing").get_by_role("button", name="pet-import").wait_for()  # no English variant yet
+
+
+def test_medium_answer_is_framed_with_yes_no_and_no_shows_the_way_on(server, open_page):
+    """Issue 10: a medium-confidence answer looks different (framing, dashed edge, yes/no); "no" shows the
+    alternatives and the counselor, and the click is stored anonymously. "hi" gets the greeting."""
+    import json
+    import sqlite3
+
+    candidates = [json.loads(l) for l in (PROJECT_ROOT / "tests" / "data" / "dev_queries.jsonl").read_text().splitlines()]
+    medium = None
+    for q in candidates[::3]:
+        body = httpx.post(server.base + "/v1/ask", json={"text": q["text"], "lang": "en"}, timeout=30).json()
+        if body["confidence"] == "medium":
+            medium = q["text"]
+            break
+    assert medium is not None, "no medium-confidence question among the labelled ones"
+
+    page = chat(open_page, server, "en-US")
+    greeting = ask(page, "en", "hi")
+    assert greeting.inner_text().strip().endswith(message("greeting_reply", "en"))
+    page.select_option("#lang", "en")
+    reply = ask(page, "en", medium)
+    assert "band-medium" in reply.get_attribute("class")
+    assert reply.locator(".framing").inner_text() == message("medium_framing", "en")
+    assert reply.locator(".confirm-question").inner_text() == message("confirm_question", "en")
+    assert reply.locator("ul.alternatives").count() == 0  # shown only after "no"
+    reply.get_by_role("button", name=message("answer_no", "en"), exact=True).click()
+    reply.locator(".feedback").wait_for()
+    assert reply.locator(".feedback").inner_text() == message("feedback_no", "en")
+    assert reply.get_by_role("button", name=message("talk_to_counselor", "en")).is_visible()
+    deadline = time.time() + 5
+    while time.time() < deadline:
+        rows = sqlite3.connect(server.db_path).execute("SELECT lang, band, helpful FROM answer_feedback").fetchall()
+        if rows:
+            break
+        time.sleep(0.1)
+    assert ("en", "medium", 0) in rows
