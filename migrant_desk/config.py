@@ -27,6 +27,9 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = 8000
     max_text_chars: int = 2000
+    # Longest request body accepted, checked before it is read and parsed (HTTP 413 body_too_large). The largest
+    # legitimate request, a handoff of 50 turns of 4,000 characters, is under 1 MiB in any script.
+    max_body_bytes: int = Field(1_048_576, ge=1024)
     # "rebuild": a stale or missing index is rebuilt on start; "refuse": start fails with a clear message.
     on_stale_index: str = Field("rebuild", pattern="^(rebuild|refuse)$")
     require_review: bool = Field(False, description="a second editor must approve a change before it is published")

@@ -10,6 +10,7 @@ from pydantic import BaseModel, Field
 
 from ..auth import User, app_store, require_role
 from ..errors import ApiError
+from ..validation import PathId
 from ..languages import SUPPORTED_LANGUAGES
 from . import gaps
 from .publish import PublishResult
@@ -109,7 +110,7 @@ def diff(entry_id: str, request: Request, old: int, new: int, _: User = Depends(
 
 
 @router.post("/entries/{entry_id}/rollback/{revision}", response_model=SavedOut)
-def rollback(entry_id: str, revision: int, request: Request, user: User = Depends(editor)) -> SavedOut:
+def rollback(entry_id: str, revision: PathId, request: Request, user: User = Depends(editor)) -> SavedOut:
     return SavedOut(id=entry_id, revision=_store(request).rollback(entry_id, revision, f"user:{user.id}"))
 
 
@@ -174,7 +175,7 @@ def gaps_resolved(request: Request, _: User = Depends(editor)) -> list[dict]:
 
 
 @router.post("/gaps/{gap_id}/resolve")
-def resolve_gap(gap_id: int, body: ResolveIn, request: Request, _: User = Depends(editor)) -> dict:
+def resolve_gap(gap_id: PathId, body: ResolveIn, request: Request, _: User = Depends(editor)) -> dict:
     database = app_store(request).db
     if database.execute("SELECT 1 FROM kb_entries WHERE id = ?", [body.entry_id]).fetchone() is None:
         raise ApiError(404, "entry_not_found", f"No entry with id '{body.entry_id}'.")

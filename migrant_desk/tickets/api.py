@@ -21,6 +21,7 @@ from fastapi import APIRouter, Depends, Header, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
 
 from .. import auth
+from ..validation import MAX_DB_ID, PathId
 from ..auth import Principal, User, app_store, current_principal, require_role
 from ..clock import iso
 from ..editorial import gaps
@@ -75,7 +76,7 @@ def service_for(app) -> TicketService:
     return service
 
 
-def ticket_reader(ticket_id: int, request: Request) -> Principal:
+def ticket_reader(ticket_id: PathId, request: Request) -> Principal:
     """The ticket's own migrant, or a counselor/admin; 401/403 otherwise."""
     principal = current_principal(request)
     if principal.user is None:
@@ -137,7 +138,7 @@ def handoff(body: HandoffIn, request: Request, response: Response,
                       replayed=replayed)
 
 
-def _view(service: TicketService, ticket_id: int, principal: Principal):
+def _view(service: TicketService, ticket_id: PathId, principal: Principal):
     ticket = service.get(ticket_id)
     if principal.user is None:
         rows = service.tickets.messages(ticket_id, include_internal=False)
@@ -151,13 +152,13 @@ def _view(service: TicketService, ticket_id: int, principal: Principal):
 
 
 @router.get("/v1/tickets/{ticket_id}", response_model=CounselorTicketOut | MigrantTicketOut)
-def get_ticket(ticket_id: int, request: Request, principal: Principal = Depends(ticket_reader)):
+def get_ticket(ticket_id: PathId, request: Request, principal: Principal = Depends(ticket_reader)):
     return _view(ticket_service(request), ticket_id, principal)
 
 
 @router.get("/v1/tickets/{ticket_id}/messages", response_model=MessagesOut)
-async def wait_for_messages(ticket_id: int, request: Request, principal: Principal = Depends(ticket_reader),
-                            after: int = Query(0, ge=0, description="the last message id you have"),
+async def wait_for_messages(ticket_id: PathId, request: Request, principal: Principal = Depends(ticket_reader),
+                            after: int = Query(0, ge=0, le=MAX_DB_ID, description="the last message id you have"),
                             wait: int = Query(0, ge=0, description="seconds to wait for a new message"),
                             status: str | None = Query(None, description="the ticket status you last saw; a "
                                                                           "change answers at once too")):
@@ -193,7 +194,7 @@ async def wait_for_messages(ticket_id: int, request: Request, principal: Princip
 
 
 @router.post("/v1/tickets/{ticket_id}/messages", response_model=CounselorTicketOut | MigrantTicketOut)
-def post_message(ticket_id: int, body: MessageIn, request: Request, principal: Principal = Depends(ticket_reader)):
+def post_message(ticket_id: PathId, body: MessageIn, request: Request, principal: Principal = Depends(ticket_reader)):
     service = ticket_service(request)
     if principal.user is None:
         service.add_migrant_message(ticket_id, body.text, body.lang)
@@ -218,7 +219,7 @@ def list_tickets(request: Request, user: User = Depends(staff),
                  lang: str | None = None, team: str | None = None, category: str | None = None,
                  assigned_to: str | None = Query(None, description="a user name, or 'me'"),
                  overdue: bool | None = None, limit: int = Query(100, ge=1, le=500),
-                 offset: int = Query(0, ge=0)) -> list[TicketOut]:
+                 offset: int = Query(0, ge=0, le=MAX_DB_ID)) -> list[TicketOut]:
     service = ticket_service(request)
     service.close_expired()
     if lang is not None and lang not in SUPPORTED_LANGUAGES:
@@ -246,14 +247,14 @@ def claim_next(request: Request, user: User = Depends(staff)):
 
 
 @router.post("/v1/tickets/{ticket_id}/notes", response_model=CounselorTicketOut)
-def add_note(ticket_id: int, body: MessageIn, request: Request, user: User = Depends(staff)):
+def add_note(ticket_id: PathId, body: MessageIn, request: Request, user: User = Depends(staff)):
     service = ticket_service(request)
     service.add_counselor_message(ticket_id, user, body.text, body.lang, internal=True)
     return _view(service, ticket_id, Principal(user=user))
 
 
 @router.post("/v1/tickets/{ticket_id}/kb-answer", response_model=CounselorTicketOut)
-def insert_kb_answer(ticket_id: int, body: KbAnswerIn, request: Request, user: User = Depends(staff)):
+def insert_kb_answer(ticket_id: PathId, body: KbAnswerIn, request: Request, user: User = Depends(staff)):
     """Replies with a knowledge-base answer in the migrant's language (the human-written variant when there is
     one; otherwise the nearest variant, translated like any reply), with its source and contact."""
     service = ticket_service(request)
@@ -267,7 +268,7 @@ def insert_kb_answer(ticket_id: int, body: KbAnswerIn, request: Request, user: U
 
 
 @router.get("/v1/tickets/{ticket_id}/kb-suggestions", response_model=list[KbSuggestionOut])
-def kb_suggestions(ticket_id: int, request: Request, user: User = Depends(staff)) -> list[KbSuggestionOut]:
+def kb_suggestions(ticket_id: PathId, request: Request, user: User = Depends(staff)) -> list[KbSuggestionOut]:
     """Knowledge-base entries nearest the migrant's latest message, with questions in the counselor's language."""
     service = ticket_service(request)
     ticket = service.get(ticket_id)
@@ -287,28 +288,28 @@ def kb_suggestions(ticket_id: int, request: Request, user: User = Depends(staff)
 
 
 @router.post("/v1/tickets/{ticket_id}/status", response_model=CounselorTicketOut)
-def set_status(ticket_id: int, body: StatusIn, request: Request, user: User = Depends(staff)):
+def set_status(ticket_id: PathId, body: StatusIn, request: Request, user: User = Depends(staff)):
     service = ticket_service(request)
     service.set_status(ticket_id, body.status, user)
     return _view(service, ticket_id, Principal(user=user))
 
 
 @router.patch("/v1/tickets/{ticket_id}", response_model=CounselorTicketOut)
-def patch_ticket(ticket_id: int, body: TicketPatchIn, request: Request, user: User = Depends(staff)):
+def patch_ticket(ticket_id: PathId, body: TicketPatchIn, request: Request, user: User = Depends(staff)):
     service = ticket_service(request)
     service.patch(ticket_id, body.model_dump(), user)
     return _view(service, ticket_id, Principal(user=user))
 
 
 @router.post("/v1/tickets/{ticket_id}/release", response_model=CounselorTicketOut)
-def release(ticket_id: int, request: Request, user: User = Depends(staff)):
+def release(ticket_id: PathId, request: Request, user: User = Depends(staff)):
     service = ticket_service(request)
     service.release(ticket_id, user)
     return _view(service, ticket_id, Principal(user=user))
 
 
 @router.get("/v1/tickets/{ticket_id}/events", response_model=list[EventOut])
-def events(ticket_id: int, request: Request, user: User = Depends(staff)) -> list[EventOut]:
+def events(ticket_id: PathId, request: Request, user: User = Depends(staff)) -> list[EventOut]:
     service = ticket_service(request)
     service.get(ticket_id)
     names = service.tickets.user_names()
@@ -318,7 +319,7 @@ def events(ticket_id: int, request: Request, user: User = Depends(staff)) -> lis
 # --- admins and everyone on staff -------------------------------------------------------------------------------
 
 @router.post("/v1/tickets/{ticket_id}/assign", response_model=CounselorTicketOut)
-def assign(ticket_id: int, body: AssignIn, request: Request, user: User = Depends(admin_only)):
+def assign(ticket_id: PathId, body: AssignIn, request: Request, user: User = Depends(admin_only)):
     service = ticket_service(request)
     counselor = auth.find_user(service.tickets.db, body.counselor)
     if counselor is None:

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictBool
 
 from ..languages import SUPPORTED_LANGUAGES
+from ..validation import CleanText
 
 Status = Literal["new", "assigned", "waiting_on_migrant", "open", "resolved", "closed"]
 STATUSES: tuple[str, ...] = ("new", "assigned", "waiting_on_migrant", "open", "resolved", "closed")
@@ -44,7 +45,7 @@ class TranscriptTurn(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
     role: Literal["migrant", "bot"]
-    text: str = Field(min_length=1, max_length=MAX_MESSAGE_CHARS)
+    text: CleanText = Field(min_length=1, max_length=MAX_MESSAGE_CHARS)
     lang: LangCode | None = Field(None, description="defaults to the handoff's language")
 
 
@@ -64,7 +65,7 @@ class HandoffIn(BaseModel):
     category: str | None = Field(None, max_length=64)
     team: str | None = Field(None, max_length=64)
     contact: ContactIn | None = None
-    consent: bool = Field(description="the migrant agreed that a counselor may see this conversation and contact "
+    consent: StrictBool = Field(description="the migrant agreed that a counselor may see this conversation and contact "
                                       "them (message key consent_contact); a handoff without it is refused")
 
 
@@ -78,7 +79,7 @@ class HandoffOut(BaseModel):
 
 class MessageIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    text: str = Field(min_length=1, max_length=MAX_MESSAGE_CHARS)
+    text: CleanText = Field(min_length=1, max_length=MAX_MESSAGE_CHARS)
     lang: LangCode | None = Field(None, description="the writer's language; default: the migrant's ticket language for "
                                                "a migrant, the counselor's first language for a counselor")
 

@@ -13,6 +13,7 @@ from typing import Any
 from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, Field
 
+from ..validation import CleanText
 from ..errors import ApiError
 from ..languages import SUPPORTED_LANGUAGES, choose_language
 from .translator import MessageTranslation, Translator
@@ -21,7 +22,7 @@ STAFF_ROLES = ("counselor", "editor", "admin")
 
 
 class TranslateIn(BaseModel):
-    text: str = Field(description="the message, as written")
+    text: CleanText = Field(description="the message, as written")
     target_lang: str = Field(description="ISO 639-1 code of the reader's language")
     source_lang: str | None = Field(None, description="ISO 639-1 code; detected when omitted")
 

@@ -121,7 +121,10 @@
     if (shown.has(m.id)) return;
     shown.add(m.id);
     lastMessageId = Math.max(lastMessageId, m.id);
-    const who = m.internal ? `Note · ${m.author_name || ""}` : (m.author === "counselor" && m.author_name) || AUTHORS[m.author] || m.author;
+    // Turns before the handoff were sent by the chat page, not recorded by the server: say so for the bot's.
+    const who = m.internal ? `Note · ${m.author_name || ""}`
+      : m.origin === "transcript" && m.author === "bot" ? "Bot (as sent by the chat page)"
+      : (m.author === "counselor" && m.author_name) || AUTHORS[m.author] || m.author;
     const row = el("tr", { class: `msg ${m.author}${m.internal ? " internal" : ""}` },
       el("th", { scope: "row" }, who, el("span", { class: "when" }, time(m.created_at)),
         m.origin === "transcript" ? el("span", { class: "tag" }, "before handoff") : null,
