@@ -15,21 +15,37 @@ from __future__ import annotations
 
 import logging
 import re
+import unicodedata
+from urllib.parse import unquote
+
+_NOT_ALNUM_BEFORE = r"(?<![A-Za-z0-9])"  # ASCII only: a Korean particle or Thai word may touch the number
+_NOT_ALNUM_AFTER = r"(?![A-Za-z0-9])"
+_SEP = r"[\s.\-\u2010-\u2015\u2212]"  # space, dot, hyphen, and the dashes people paste (en dash, minus...)
 
 PATTERNS: list[tuple[str, re.Pattern[str]]] = [
-    ("[EMAIL]", re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")),
-    # alien/resident registration number: 6 digits (birth date), 7 digits; with a hyphen, a space or nothing
-    ("[REG-NO]", re.compile(r"(?<!\d)\d{6}[-\s]?\d{7}(?!\d)")),
-    ("[PASSPORT]", re.compile(r"(?<![\w-])[A-Z]{1,2}\d{7,9}[A-Z]?(?![\w-])")),
+    ("[EMAIL]", re.compile(r"[\w.+-]+\s?(?:@|[(\[]\s?at\s?[)\]])\s?[\w-]+(?:\s?(?:\.|[(\[]\s?dot\s?[)\]])\s?[\w-]+)+",
+                           re.IGNORECASE)),
+    # alien/resident registration number: 6 digits (birth date), 7 digits; with a hyphen, a dash, a space or nothing
+    ("[REG-NO]", re.compile(_NOT_ALNUM_BEFORE + r"\d{6}" + _SEP + r"?\d{7}" + _NOT_ALNUM_AFTER)),
+    # passports: one or two letters then 7-9 digits (M12345678, EA1234567, P1234567A, also lower case or with a
+    # space), and Korea's newer format letter, 3 digits, letter, 4 digits (M123A4567)
+    ("[PASSPORT]", re.compile(_NOT_ALNUM_BEFORE + r"(?:[A-Za-z]{1,2}\s?\d{7,9}[A-Za-z]?|[A-Za-z]\d{3}[A-Za-z]\d{4})"
+                              + _NOT_ALNUM_AFTER)),
     # international: a + and 7-15 digits in groups (+84 912 345 678, +63 917 123 4567)
-    ("[PHONE]", re.compile(r"(?<![\w+])\+\d{1,3}(?:[\s.-]?\(?\d{1,4}\)?){2,5}(?![\w-])")),
-    # domestic phones: three groups separated by '-', '.' or ' ' (010-1234-5678, 02-123-4567, (02) 123-4567), or
-    # 9-11 digits starting with 0 written together (01012345678); a bare 8-digit id is not a phone
-    ("[PHONE]", re.compile(r"(?<![\w.:-])(?:\(?0?\d{1,3}\)?[\s.-]\d{3,4}[\s.-]\d{4}|0\d{8,10})(?![\w-])")),
+    ("[PHONE]", re.compile(r"(?<![\w+])\+\d{1,3}(?:" + _SEP + r"?\(?\d{1,4}\)?){2,5}" + _NOT_ALNUM_AFTER)),
+    # domestic: 010-1234-5678, 02-123-4567, (02) 123-4567, (010)1234-5678, 010 1234 5678, 010–1234–5678, or 9-11
+    # digits starting with 0 written together (01012345678); a bare 8-digit id is not a phone
+    ("[PHONE]", re.compile(_NOT_ALNUM_BEFORE + r"(?:(?:\(0?\d{1,3}\)\s?|0?\d{1,3}" + _SEP + r")\d{3,4}" + _SEP
+                           + r"\d{4}|0\d{8,10})" + _NOT_ALNUM_AFTER)),
 ]
 
 
 def redact(text: str) -> str:
+    """The text with personal numbers and addresses replaced by tags. Full-width digits and URL-encoded query
+    strings (?q=nguyen.van.a%40gmail.com in the access log) are normalised first, so they cannot slip past."""
+    text = unicodedata.normalize("NFKC", text)
+    if "%" in text:
+        text = unquote(text)
     for tag, pattern in PATTERNS:
         text = pattern.sub(tag, text)
     return text
