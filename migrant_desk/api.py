@@ -14,6 +14,7 @@ from . import __version__, redaction
 from .config import Settings
 from .languages import SUPPORTED_LANGUAGES
 from .offices import Office
+from .limits import Limits, client_key
 from .validation import CleanText
 from .runtime import Runtime, start
 from .errors import ApiError  # noqa: F401  (defined in errors.py so routers can raise it; re-exported here)
@@ -131,7 +132,9 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
 
     @app.exception_handler(ApiError)
     async def _api_error(_: Request, exc: ApiError):
-        return _error(exc.status, exc.code, exc.message)
+        response = _error(exc.status, exc.code, exc.message)
+        response.headers.update(getattr(exc, "headers", None) or {})  # Retry-After on 429
+        return response
 
     @app.exception_handler(RequestValidationError)
     async def _validation_error(_: Request, exc: RequestValidationError):
@@ -149,8 +152,11 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         response.headers.update(exc.headers or {})  # e.g. Allow on 405
         return response
 
-    app.add_middleware(BodyLimitAndNoStore, max_body_bytes=(settings or Settings()).max_body_bytes
-                       if runtime is None else runtime.settings.max_body_bytes)
+    limit_settings = runtime.settings if runtime is not None else (settings or Settings())
+    app.add_middleware(BodyLimitAndNoStore, max_body_bytes=limit_settings.max_body_bytes)
+    app.state.limits = Limits(limit_settings.ask_per_minute, limit_settings.ask_burst, limit_settings.handoff_per_hour,
+                              limit_settings.handoff_burst, limit_settings.long_polls_per_token,
+                              limit_settings.long_polls_total)
 
     def rt(request: Request) -> Runtime:
         return request.app.state.runtime
@@ -167,6 +173,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
             if code is not None and code not in SUPPORTED_LANGUAGES:
                 raise ApiError(422, "unknown_language",
                                f"Unknown language code '{code}'. Supported: {', '.join(SUPPORTED_LANGUAGES)}.")
+        request.app.state.limits.ask.check(client_key(request), "questions")
         held = silenced_answer(request, body.text, body.lang, body.conversation_id)  # a counselor has the case
         if held is not None:
             return held

@@ -30,6 +30,13 @@ class Settings(BaseSettings):
     # Longest request body accepted, checked before it is read and parsed (HTTP 413 body_too_large). The largest
     # legitimate request, a handoff of 50 turns of 4,000 characters, is under 1 MiB in any script.
     max_body_bytes: int = Field(1_048_576, ge=1024)
+    # Anonymous limits per client address (limits.py); 429 with Retry-After beyond them.
+    ask_per_minute: float = Field(120, gt=0, description="/v1/ask questions per minute, after a burst of ask_burst")
+    ask_burst: int = Field(60, ge=1)
+    handoff_per_hour: float = Field(10, gt=0, description="/v1/handoff per hour, after a burst of handoff_burst")
+    handoff_burst: int = Field(5, ge=1)
+    long_polls_per_token: int = Field(3, ge=1, description="concurrent message long-polls per ticket token or user")
+    long_polls_total: int = Field(500, ge=1, description="concurrent message long-polls in the whole process")
     # "rebuild": a stale or missing index is rebuilt on start; "refuse": start fails with a clear message.
     on_stale_index: str = Field("rebuild", pattern="^(rebuild|refuse)$")
     require_review: bool = Field(False, description="a second editor must approve a change before it is published")

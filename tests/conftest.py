@@ -12,6 +12,13 @@ from migrant_desk import knowledge_base
 from migrant_desk.config import PROJECT_ROOT, Settings
 from migrant_desk.runtime import Runtime, make_embedder, start
 
+# Most tests send many requests from one address (the test client, or 127.0.0.1 to a test server): the
+# anonymous rate limits are set out of their way here and checked with their own small values in
+# tests/test_limits.py. Server subprocesses inherit these.
+for _name, _value in (("MIGRANT_DESK_ASK_BURST", "1000000"), ("MIGRANT_DESK_HANDOFF_BURST", "1000000"),
+                      ("MIGRANT_DESK_LONG_POLLS_PER_TOKEN", "1000")):
+    os.environ.setdefault(_name, _value)
+
 DATA = Path(__file__).parent / "data"
 BUNDLED_KB = PROJECT_ROOT / "knowledge_base"
 # The converted model and the embedding cache persist across test sessions (and CI runs on one machine).

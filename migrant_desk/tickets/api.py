@@ -14,6 +14,7 @@ Who may call what (tests/test_ticket_auth.py walks this whole matrix):
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import threading
 
@@ -21,6 +22,7 @@ from fastapi import APIRouter, Depends, Header, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
 
 from .. import auth
+from ..limits import client_key
 from ..validation import MAX_DB_ID, PathId
 from ..auth import Principal, User, app_store, current_principal, require_role
 from ..clock import iso
@@ -128,6 +130,7 @@ def log_handoff_for_gaps(request: Request, body: HandoffIn) -> None:
 @router.post("/v1/handoff", response_model=HandoffOut, status_code=201)
 def handoff(body: HandoffIn, request: Request, response: Response,
             idempotency_key: str | None = Header(None, alias="Idempotency-Key")) -> HandoffOut:
+    request.app.state.limits.handoff.check(client_key(request), "handoffs")
     ticket, token, replayed = ticket_service(request).handoff(body, idempotency_key)
     if replayed:
         response.status_code = 200
@@ -179,7 +182,9 @@ async def wait_for_messages(ticket_id: PathId, request: Request, principal: Prin
             out = [counselor_message_out(r, names) for r in rows]
         return MessagesOut(messages=out, last_id=rows[-1]["id"] if rows else after, status=ticket["status"])
 
-    with service.notifier.listen(ticket_id) as written:
+    waiter = f"user:{principal.user.id}" if principal.user is not None else f"ticket:{ticket_id}"
+    with request.app.state.limits.long_polls.hold(waiter) if wait > 0 else contextlib.nullcontext(), \
+            service.notifier.listen(ticket_id) as written:
         while True:
             written.clear()
             result = await run_in_threadpool(load)
