@@ -14,7 +14,7 @@ from . import __version__, redaction
 from .config import Settings
 from .languages import SUPPORTED_LANGUAGES
 from .offices import Office
-from .limits import Limits, client_key
+from .limits import BodyLimitAndNoStore, Limits, client_key
 from .validation import CleanText
 from .runtime import Runtime, start
 from .errors import ApiError  # noqa: F401  (defined in errors.py so routers can raise it; re-exported here)
@@ -65,53 +65,6 @@ class HealthOut(BaseModel):
 def _error(status: int, code: str, message: str) -> JSONResponse:
     return JSONResponse(status_code=status, content={"code": code, "message": message})
 
-
-class BodyLimitAndNoStore:
-    """ASGI middleware. Refuses a request body over `max_body_bytes` before it is read into memory (413
-    body_too_large: by Content-Length, or by counting a chunked body as it arrives), and marks /v1 responses
-    `Cache-Control: no-store` (they carry migrants' answers and ticket tokens; no proxy or browser keeps them)."""
-
-    def __init__(self, app, max_body_bytes: int):
-        self.app = app
-        self.max_body_bytes = max_body_bytes
-
-    async def __call__(self, scope, receive, send):
-        if scope["type"] != "http":
-            return await self.app(scope, receive, send)
-        too_large = _error(413, "body_too_large", f"The request body is over {self.max_body_bytes} bytes.")
-        length = dict(scope.get("headers") or []).get(b"content-length")
-        if length is not None and length.isdigit() and int(length) > self.max_body_bytes:
-            return await too_large(scope, receive, send)
-        seen = 0
-        refused = False  # the 413 has been sent: whatever the app says after that is dropped
-
-        async def limited_receive():
-            nonlocal seen, refused
-            message = await receive()
-            if message["type"] == "http.request":
-                seen += len(message.get("body", b""))
-                if seen > self.max_body_bytes and not refused:
-                    refused = True
-                    await too_large(scope, receive, send)
-                    raise _BodyTooLarge  # stops the endpoint; FastAPI may turn it into a 400 we then drop
-            return message
-
-        async def marking_send(message):
-            if refused:
-                return
-            if message["type"] == "http.response.start" and scope["path"].startswith("/v1/"):
-                headers = [(k, v) for k, v in message.get("headers", []) if k.lower() != b"cache-control"]
-                message = {**message, "headers": [*headers, (b"cache-control", b"no-store")]}
-            await send(message)
-
-        try:
-            await self.app(scope, limited_receive, marking_send)
-        except _BodyTooLarge:
-            pass
-
-
-class _BodyTooLarge(Exception):
-    pass
 
 
 def create_app(settings: Settings | None = None, runtime: Runtime | None = None) -> FastAPI:

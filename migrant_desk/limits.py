@@ -1,4 +1,4 @@
-"""Per-client limits for anonymous traffic: request rates (token buckets) and concurrent long-polls.
+"""Limits for anonymous traffic: request body size, request rates (token buckets) and concurrent long-polls.
 
 Why: anonymous callers could put 500 handoffs in the counselors' queue in 18 s, or hold 3,000 long-polls open
 with one token and slow every migrant's /v1/ask twenty-fold (issue 12). Limits are per process and per client
@@ -14,6 +14,8 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+
+from starlette.responses import JSONResponse
 
 from .errors import ApiError
 
@@ -93,6 +95,55 @@ class Limits:
         self.ask = RateLimiter(ask_per_minute, ask_burst)
         self.handoff = RateLimiter(handoff_per_hour / 60.0, handoff_burst)
         self.long_polls = ConcurrencyLimiter(long_polls_per_token, long_polls_total)
+
+
+class BodyLimitAndNoStore:
+    """ASGI middleware. Refuses a request body over `max_body_bytes` before it is read into memory (413
+    body_too_large: by Content-Length, or by counting a chunked body as it arrives), and marks /v1 responses
+    `Cache-Control: no-store` (they carry migrants' answers and ticket tokens; no proxy or browser keeps them)."""
+
+    def __init__(self, app, max_body_bytes: int):
+        self.app = app
+        self.max_body_bytes = max_body_bytes
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        too_large = JSONResponse(status_code=413, content={
+            "code": "body_too_large", "message": f"The request body is over {self.max_body_bytes} bytes."})
+        length = dict(scope.get("headers") or []).get(b"content-length")
+        if length is not None and length.isdigit() and int(length) > self.max_body_bytes:
+            return await too_large(scope, receive, send)
+        seen = 0
+        refused = False  # the 413 has been sent: whatever the app says after that is dropped
+
+        async def limited_receive():
+            nonlocal seen, refused
+            message = await receive()
+            if message["type"] == "http.request":
+                seen += len(message.get("body", b""))
+                if seen > self.max_body_bytes and not refused:
+                    refused = True
+                    await too_large(scope, receive, send)
+                    raise _BodyTooLarge  # stops the endpoint; FastAPI may turn it into a 400 we then drop
+            return message
+
+        async def marking_send(message):
+            if refused:
+                return
+            if message["type"] == "http.response.start" and scope["path"].startswith("/v1/"):
+                headers = [(k, v) for k, v in message.get("headers", []) if k.lower() != b"cache-control"]
+                message = {**message, "headers": [*headers, (b"cache-control", b"no-store")]}
+            await send(message)
+
+        try:
+            await self.app(scope, limited_receive, marking_send)
+        except _BodyTooLarge:
+            pass
+
+
+class _BodyTooLarge(Exception):
+    pass
 
 
 def client_key(request) -> str:

@@ -148,6 +148,11 @@ class Ranking:
 QuestionLog = Callable[[str, str, str, np.ndarray, str | None, float], None]
 
 
+def _in_language(names: dict[str, str], lang: str) -> str:
+    """An office record's name or address in the asker's language, else English, else Korean."""
+    return names.get(lang) or names.get("en") or names["ko"]
+
+
 def pick_variant(entry: Entry, lang: str) -> tuple[str, Variant]:
     if lang in entry.translations:
         return lang, entry.translations[lang]
@@ -201,7 +206,8 @@ class DeskService:
         return Ranking(choice=choice, hits=retrieved.candidates, decision=decide(retrieved, self.calibration),
                        vector=vector, retrieved=retrieved)
 
-    def _greeting(self, text: str, lang: str | None, lang_hint: str | None) -> AskResult | None:
+    def _greeting(self, text: str, lang: str | None, lang_hint: str | None,
+                  conversation_id: str | None) -> AskResult | None:
         recognised = greetings.recognise(text)
         if recognised is None:
             return None
@@ -210,7 +216,8 @@ class DeskService:
         return AskResult(lang=reply_lang, lang_reason="declared" if lang else "greeting", kind=kind,
                          answered=False, confidence="high", score=0.0, confidence_value=1.0,
                          threshold=round(self.calibration.threshold, 4),
-                         message=message(f"{kind}_reply", reply_lang), offer_counselor=False, alternatives=[])
+                         message=message(f"{kind}_reply", reply_lang), offer_counselor=False, alternatives=[],
+                         conversation_id=conversation_id)
 
     def _log_unsure(self, text: str, ranking: Ranking, answered: bool) -> None:
         if self.question_log is None or (answered and ranking.decision.band == "high"):
@@ -232,8 +239,8 @@ class DeskService:
         office = self.offices.office_for(regions[0], "immigration")
         if office is None:
             return None
-        pick = lambda d: d.get(lang) or d.get("en") or d.get("ko")  # noqa: E731
-        return OfficeOut(id=office.id, name=pick(office.name), address=pick(office.address) if office.address else None,
+        return OfficeOut(id=office.id, name=_in_language(office.name, lang),
+                         address=_in_language(office.address, lang) if office.address else None,
                          phone=office.phone, hours=contacts.hours_text(office.hours, lang) if office.hours else None,
                          region=regions[0].district or regions[0].province, source=str(office.sources[0].url),
                          checked=office.checked, verified=office.verified,
@@ -241,9 +248,9 @@ class DeskService:
 
     def ask(self, text: str, lang: str | None = None, conversation_id: str | None = None,
             lang_hint: str | None = None) -> AskResult:
-        greeted = self._greeting(text, lang, lang_hint)
+        greeted = self._greeting(text, lang, lang_hint, conversation_id)
         if greeted is not None:
-            return greeted.model_copy(update={"conversation_id": conversation_id})
+            return greeted
         snapshot = self._snapshot
         ranking = self.rank(text, lang, snapshot, lang_hint)
         reply_lang = ranking.choice.lang
