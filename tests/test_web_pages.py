@@ -162,3 +162,20 @@ def test_package_data_covers_every_template_and_static_file():
         assert any(fnmatch.fnmatch(relative, g) for g in globs), f"{relative} is not in package-data"
     assert "playwright" in " ".join(config["project"]["optional-dependencies"]["test"])
 
+
+
+def test_static_files_are_gzipped_and_cached_a_year_under_their_hashed_url(client):
+    """Issue 13: the hashed URL is immutable; the body is compressed when the browser accepts gzip."""
+    import gzip
+
+    from migrant_desk.web.routes import asset_url, static_file
+
+    url = asset_url("chat.js")
+    r = client.get(url, headers={"accept-encoding": "gzip"})
+    assert r.status_code == 200 and r.headers["content-encoding"] == "gzip"
+    assert r.headers["cache-control"] == "public, max-age=31536000, immutable"
+    assert r.content == static_file("chat.js").body  # httpx decodes gzip
+    assert len(static_file("chat.js").gzipped) < len(static_file("chat.js").body) / 2
+    assert gzip.decompress(static_file("chat.js").gzipped) == static_file("chat.js").body
+    plain = client.get("/web/static/chat.js", headers={"accept-encoding": "identity"})
+    assert "content-encoding" not in plain.headers and plain.headers["cache-control"] == "no-cache"

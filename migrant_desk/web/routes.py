@@ -7,6 +7,7 @@ rendered in the language the browser asks for (Accept-Language) or the one in `?
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import json
 import re
@@ -58,8 +59,13 @@ def _templates() -> Environment:
 @dataclass(frozen=True)
 class StaticFile:
     body: bytes
+    gzipped: bytes  # compressed once, at first use
     etag: str
     content_type: str
+
+    @property
+    def version(self) -> str:
+        return self.etag.strip('"')
 
 
 @lru_cache(maxsize=64)
@@ -71,7 +77,8 @@ def static_file(name: str) -> StaticFile | None:
     if not path.is_file():
         return None
     body = path.read_bytes()
-    return StaticFile(body, '"' + hashlib.sha256(body).hexdigest()[:16] + '"', CONTENT_TYPES[name.rsplit(".", 1)[1]])
+    return StaticFile(body, gzip.compress(body, compresslevel=9, mtime=0),
+                      '"' + hashlib.sha256(body).hexdigest()[:16] + '"', CONTENT_TYPES[name.rsplit(".", 1)[1]])
 
 
 def asset_url(name: str) -> str:
@@ -79,7 +86,7 @@ def asset_url(name: str) -> str:
     found = static_file(name)
     if found is None:
         raise FileNotFoundError(f"migrant_desk/web/static/{name} is missing from the package")
-    return f"/web/static/{name}?v={found.etag.strip(chr(34))}"
+    return f"/web/static/{name}?v={found.version}"
 
 
 def negotiate_language(accept_language: str | None, default: str) -> str:
@@ -156,7 +163,13 @@ def static(name: str, request: Request) -> Response:
     found = static_file(name)
     if found is None:
         raise ApiError(404, "not_found", f"No static file '{name}'.")
-    headers = {"ETag": found.etag, "Cache-Control": "no-cache", "X-Content-Type-Options": "nosniff"}
+    # The pages link each file with its content hash (?v=...): that URL never changes meaning, so browsers keep
+    # it a year without asking; any other URL of the file is revalidated.
+    hashed = request.query_params.get("v") == found.version
+    headers = {"ETag": found.etag, "X-Content-Type-Options": "nosniff", "Vary": "Accept-Encoding",
+               "Cache-Control": "public, max-age=31536000, immutable" if hashed else "no-cache"}
     if request.headers.get("if-none-match") == found.etag:
         return Response(status_code=304, headers=headers)
+    if "gzip" in request.headers.get("accept-encoding", ""):
+        return Response(found.gzipped, media_type=found.content_type, headers={**headers, "Content-Encoding": "gzip"})
     return Response(found.body, media_type=found.content_type, headers=headers)
