@@ -37,6 +37,9 @@ class Settings(BaseSettings):
     handoff_burst: int = Field(5, ge=1)
     long_polls_per_token: int = Field(3, ge=1, description="concurrent message long-polls per ticket token or user")
     long_polls_total: int = Field(500, ge=1, description="concurrent message long-polls in the whole process")
+    # The content-gap log keeps unanswered questions (redacted) for the editors: this long, and at most this many.
+    gap_retention_days: int = Field(90, ge=1)
+    gap_max_rows: int = Field(5000, ge=100)
     # "rebuild": a stale or missing index is rebuilt on start; "refuse": start fails with a clear message.
     on_stale_index: str = Field("rebuild", pattern="^(rebuild|refuse)$")
     require_review: bool = Field(False, description="a second editor must approve a change before it is published")

@@ -8,6 +8,7 @@ or refused with a clear message when MIGRANT_DESK_ON_STALE_INDEX=refuse.
 
 from __future__ import annotations
 
+import itertools
 import logging
 from dataclasses import dataclass
 from pathlib import Path
@@ -142,8 +143,13 @@ def start(settings: Settings, force_rebuild: bool = False) -> Runtime:
         log.warning("calibration was tuned for %s, not %s: thresholds may not fit", calibration.model_id,
                     embedder.model_id)
 
+    gaps.prune(store.db, settings.gap_retention_days, settings.gap_max_rows)
+    logged = itertools.count(1)
+
     def log_question(text, lang, outcome, vector, top_entry, confidence) -> None:
         gaps.log_question(store.db, text, lang, outcome, vector, top_entry, confidence)
+        if next(logged) % 200 == 0:  # keep the log within its retention and size without a timer thread
+            gaps.prune(store.db, settings.gap_retention_days, settings.gap_max_rows)
 
     translation = open_translator(settings, store, embedder)
     service = DeskService(entries, index, BatchingEmbedder(embedder), calibration, settings.default_lang,

@@ -70,3 +70,24 @@ def test_resolving_a_gap_takes_its_group_off_the_open_list(tmp_path, labelled):
     assert gaps.resolved_summary(database)[0]["entry_id"] == "new-entry"
     with pytest.raises(KeyError):
         gaps.resolve(database, target.gap_id, "new-entry")
+
+
+def test_the_gap_log_keeps_its_retention_and_size(tmp_path):
+    """Issue 12/13: old questions are deleted after the retention, and only the newest max_rows are kept."""
+    import numpy as np
+
+    from migrant_desk import db as dbmod
+    from migrant_desk.editorial import gaps
+
+    store = dbmod.Store(tmp_path / "g.db")
+    dbmod.migrate(store.db)
+    vector = np.ones(4, dtype=np.float32)
+    old_id = gaps.log_question(store.db, "old question 010-1234-5678", "ko", "abstained", vector)
+    store.db.execute("UPDATE question_log SET created_at = '2020-01-01T00:00:00+00:00' WHERE id = ?", [old_id])
+    for i in range(150):
+        gaps.log_question(store.db, f"question {i}", "en", "abstained", vector)
+    assert "010-1234-5678" not in store.db.execute("SELECT text FROM question_log WHERE id = ?", [old_id]).fetchone()[0]
+    removed = gaps.prune(store.db, retention_days=90, max_rows=100)
+    assert removed == 51
+    ids = [r[0] for r in store.db.execute("SELECT id FROM question_log ORDER BY id")]
+    assert len(ids) == 100 and old_id not in ids and ids[-1] == old_id + 150

@@ -10,6 +10,7 @@ The distance cut-off is calibrated on tests/data/gap_questions.jsonl (tests/test
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from collections import Counter
 from typing import Literal
@@ -65,6 +66,19 @@ def log_question(database: sqlite_utils.Database, text: str, lang: str, outcome:
            "top_entry": top_entry, "confidence": confidence,
            "vector": np.asarray(vector, dtype=np.float32).tobytes()}
     return database["question_log"].insert(row).last_pk
+
+
+def prune(database: sqlite_utils.Database, retention_days: int, max_rows: int) -> int:
+    """Delete logged questions older than `retention_days` and all but the newest `max_rows`; returns how many.
+    Why both: the log holds migrants' (redacted) words, kept only as long as README says, and the report's
+    average-linkage grouping is quadratic in the rows it reads (5.9 s and 393 MB at 6,000 rows, issue 12)."""
+    cutoff = iso(utcnow() - dt.timedelta(days=retention_days))
+    with db.transaction(database):
+        old = database.execute("DELETE FROM question_log WHERE created_at < ?", [cutoff]).rowcount
+        over = database.execute(
+            "DELETE FROM question_log WHERE id NOT IN (SELECT id FROM question_log ORDER BY id DESC LIMIT ?)",
+            [max_rows]).rowcount
+    return old + over
 
 
 def cluster(vectors: np.ndarray, cut: float = DEFAULT_CUT) -> list[int]:

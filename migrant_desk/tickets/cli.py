@@ -94,6 +94,7 @@ def _date(value: str) -> dt.date:
 
 
 def cmd_tickets_purge(args: argparse.Namespace) -> int:
+    from ..editorial import gaps  # registers the question log's migration before the store opens
     from .service import TicketService
 
     store = _store(args)
@@ -101,6 +102,11 @@ def cmd_tickets_purge(args: argparse.Namespace) -> int:
     verb = "would delete" if args.dry_run else "deleted"
     print(f"{verb} {len(purged)} closed ticket(s) closed before {args.closed_before.isoformat()}"
           f"{': ' + ', '.join(map(str, purged)) if purged else ''}")
+    if not args.dry_run:  # the content-gap log's retention runs with the tickets' (README, "Limits and guarantees")
+        settings = Settings()
+        pruned = gaps.prune(store.db, settings.gap_retention_days, settings.gap_max_rows)
+        print(f"deleted {pruned} logged question(s) past {settings.gap_retention_days} days or beyond the newest "
+              f"{settings.gap_max_rows}")
     return 0
 
 
