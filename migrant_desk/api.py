@@ -15,6 +15,8 @@ from .config import Settings
 from .languages import SUPPORTED_LANGUAGES
 from .offices import Office
 from .limits import BodyLimitAndNoStore, Limits, client_key
+from .metrics import Metrics, RequestMetrics
+from .metrics import router as metrics_router
 from .validation import CleanText
 from .runtime import Runtime, start
 from .errors import ApiError  # noqa: F401  (defined in errors.py so routers can raise it; re-exported here)
@@ -73,6 +75,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     @asynccontextmanager
     async def lifespan(app: FastAPI):
         app.state.runtime = runtime or start(settings or Settings())
+        app.state.runtime.service.embedder.observe = app.state.metrics.observe_batch
         app.state.store = app.state.runtime.store  # one database handle for every router
         redaction.install()  # after uvicorn set up its log handlers
         yield
@@ -107,6 +110,9 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
 
     limit_settings = runtime.settings if runtime is not None else (settings or Settings())
     app.add_middleware(BodyLimitAndNoStore, max_body_bytes=limit_settings.max_body_bytes)
+    app.state.metrics = Metrics()
+    app.state.metrics.add_state_collector(app)
+    app.add_middleware(RequestMetrics, metrics=app.state.metrics, json_lines=limit_settings.log_format == "json")
     app.state.limits = Limits(limit_settings.ask_per_minute, limit_settings.ask_burst, limit_settings.handoff_per_hour,
                               limit_settings.handoff_burst, limit_settings.long_polls_per_token,
                               limit_settings.long_polls_total)
@@ -130,7 +136,10 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         held = silenced_answer(request, body.text, body.lang, body.conversation_id)  # a counselor has the case
         if held is not None:
             return held
-        return runtime.service.ask(body.text, body.lang, body.conversation_id, lang_hint=body.lang_hint)
+        result = runtime.service.ask(body.text, body.lang, body.conversation_id, lang_hint=body.lang_hint)
+        request.app.state.metrics.asks.labels(result.lang, result.confidence, result.kind).inc()
+        request.state.log_extra = {"lang": result.lang, "outcome": result.kind, "band": result.confidence}
+        return result
 
     @app.get("/v1/languages", response_model=list[LanguageOut])
     def languages(request: Request) -> list[LanguageOut]:
@@ -169,6 +178,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         return HealthOut(status="ok", model=m.model_id, index_build=m.build_id, entries=m.entry_count,
                          vectors=m.vector_count, skipped_entries=len(runtime.problems), version=__version__)
 
+    app.include_router(metrics_router)
     app.include_router(feedback_router)
     app.include_router(tickets_router)
     app.include_router(editor_router)

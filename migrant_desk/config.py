@@ -40,6 +40,8 @@ class Settings(BaseSettings):
     # The content-gap log keeps unanswered questions (redacted) for the editors: this long, and at most this many.
     gap_retention_days: int = Field(90, ge=1)
     gap_max_rows: int = Field(5000, ge=100)
+    metrics_token: str | None = Field(None, description="when set, GET /metrics needs 'Authorization: Bearer <it>'")
+    log_format: str = Field("text", pattern="^(text|json)$", description="access lines as key=value text or JSON")
     # "rebuild": a stale or missing index is rebuilt on start; "refuse": start fails with a clear message.
     on_stale_index: str = Field("rebuild", pattern="^(rebuild|refuse)$")
     require_review: bool = Field(False, description="a second editor must approve a change before it is published")

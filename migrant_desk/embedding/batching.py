@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import queue
 import threading
+import time
+from collections.abc import Callable
 from concurrent.futures import Future
 
 import numpy as np
@@ -23,6 +25,7 @@ class BatchingEmbedder:
         self.model_id = inner.model_id
         self.dim = inner.dim
         self.max_batch = max_batch
+        self.observe: Callable[[int, float], None] | None = None  # (batch size, seconds): /metrics sets it
         self._queue: queue.Queue[tuple[str, Future]] = queue.Queue()
         self._worker = threading.Thread(target=self._run, name="query-embedder", daemon=True)
         self._worker.start()
@@ -42,11 +45,14 @@ class BatchingEmbedder:
                     batch.append(self._queue.get_nowait())
                 except queue.Empty:
                     break
+            started = time.perf_counter()
             try:
                 vectors = self.inner.embed([text for text, _ in batch], "query")
             except Exception:  # noqa: BLE001 - one request's bad text must not fail the others in its batch
                 self._one_by_one(batch)
                 continue
+            if self.observe is not None:
+                self.observe(len(batch), time.perf_counter() - started)
             for (_, future), vector in zip(batch, vectors):
                 future.set_result(vector)
 

@@ -64,6 +64,13 @@ class TicketStore:
                "LIMIT :limit OFFSET :offset")
         return list(self.db.query(sql, params))
 
+    def queue_depth(self, now: str) -> list[tuple[str, str, int, int]]:
+        """(language, status, tickets, overdue tickets) for every active status: the /metrics gauges."""
+        return [tuple(r) for r in self.db.execute(
+            f"SELECT t.lang, t.status, COUNT(*), SUM(CASE WHEN {OVERDUE_SQL} THEN 1 ELSE 0 END) FROM tickets t "
+            "WHERE t.status IN ('new','assigned','waiting_on_migrant','open') GROUP BY t.lang, t.status",
+            {"now": now})]
+
     def team_exists(self, name: str) -> bool:
         return self.db.execute("SELECT 1 FROM teams WHERE name = ?", [name]).fetchone() is not None
 
