@@ -143,7 +143,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
 
     @app.get("/v1/languages", response_model=list[LanguageOut])
     def languages(request: Request) -> list[LanguageOut]:
-        entries = rt(request).entries
+        entries = rt(request).service.entries.values()  # the live snapshot: publishes and restarts included
         return [LanguageOut(code=c, name=n, entries=sum(c in e.translations for e in entries))
                 for c, n in SUPPORTED_LANGUAGES.items()]
 
@@ -174,7 +174,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     @app.get("/healthz", response_model=HealthOut)
     def healthz(request: Request) -> HealthOut:
         runtime = rt(request)
-        m = runtime.index.manifest
+        m = runtime.service.index.manifest  # the index answering now, not the one loaded at start
         return HealthOut(status="ok", model=m.model_id, index_build=m.build_id, entries=m.entry_count,
                          vectors=m.vector_count, skipped_entries=len(runtime.problems), version=__version__)
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import itertools
 import logging
+from concurrent.futures import Future
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -46,6 +47,7 @@ class Runtime:
     editorial: EditorialStore
     publisher: Publisher
     translation: Translator | None = None  # machine translation (docs/translation.md)
+    pending_rebuild: Future | None = None  # a rebuild started at start because the index was behind
 
 
 def load_entries(path: Path) -> tuple[list[Entry], list[EntryProblem]]:
@@ -83,15 +85,22 @@ def build_index(entries: list[Entry], embedder: Embedder, show_progress: bool = 
         return index_store.build(entries, embedder, progress=bar.update)
 
 
-def ensure_index(settings: Settings, entries: list[Entry], embedder: Embedder,
-                 force: bool = False) -> tuple[index_store.EntryIndex, bool]:
+def ensure_index(settings: Settings, entries: list[Entry], embedder: Embedder, force: bool = False,
+                 serve_previous: bool = False) -> tuple[index_store.EntryIndex, bool]:
+    """The index for these entries: loaded if current, else built (or refused). With `serve_previous`, an index
+    that is only behind on content (same model, same format: e.g. a publish interrupted by a crash) is returned
+    as it is, with rebuilt=False, and the caller rebuilds in the background."""
     kb_hash = knowledge_base.content_hash(entries)
     manifest = index_store.read_manifest(settings.index_dir, settings.index_name)
     reason = "a rebuild was requested" if force else index_store.staleness(
         manifest, embedder.model_id, embedder.dim, kb_hash)
-    if reason is None:
+    content_only = (reason is not None and not force and manifest is not None
+                    and index_store.staleness(manifest, embedder.model_id, embedder.dim, manifest.kb_hash) is None)
+    if reason is None or (serve_previous and content_only and settings.on_stale_index == "rebuild"):
         loaded = index_store.load(settings.index_dir, settings.index_name)
         if loaded is not None:
+            if reason is not None:
+                log.warning("serving the previous index %s while it is rebuilt: %s", manifest.build_id, reason)
             return loaded, False
         reason = "the index files are missing"
     if not force and manifest is not None and settings.on_stale_index == "refuse":
@@ -137,7 +146,7 @@ def start(settings: Settings, force_rebuild: bool = False) -> Runtime:
     limit_blas_threads()
     store, editorial, entries, problems = open_knowledge_base(settings)
     embedder = make_embedder(settings)
-    index, rebuilt = ensure_index(settings, entries, embedder, force=force_rebuild)
+    index, rebuilt = ensure_index(settings, entries, embedder, force=force_rebuild, serve_previous=True)
     calibration = load_calibration(settings.calibration_path)
     if calibration.model_id and calibration.model_id != embedder.model_id:
         log.warning("calibration was tuned for %s, not %s: thresholds may not fit", calibration.model_id,
@@ -161,7 +170,10 @@ def start(settings: Settings, force_rebuild: bool = False) -> Runtime:
         translation.pretranslate_in_background(lambda: published)  # new texts get translated off the ask path
 
     publisher = Publisher(editorial.published_entries, embedder, swap, settings.index_dir, settings.index_name)
+    # An index behind the published entries (a publish cut short by a crash, or `kb import` while stopped) serves
+    # until the rebuild is done: the desk answers at once, with the previous or the new index, never neither.
+    pending = None if index.manifest.kb_hash == knowledge_base.content_hash(entries) else publisher.publish()
     if settings.pretranslate_on_start:
         translation.pretranslate_in_background(lambda: entries)
     return Runtime(settings, entries, problems, embedder, index, service, rebuilt, store, editorial, publisher,
-                   translation)
+                   translation, pending)

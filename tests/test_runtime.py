@@ -51,12 +51,28 @@ def test_seed_files_are_read_only_into_an_empty_database(tmp_path, cache_dir):
     assert not again.rebuilt and [e.id for e in again.entries] == ["alpha"]
 
 
-def test_changed_knowledge_base_is_rebuilt_by_default(tmp_path, cache_dir):
+def test_changed_knowledge_base_serves_the_previous_index_and_rebuilds_in_the_background(tmp_path, cache_dir):
+    """What a restart after a crash mid-publish finds: published entries ahead of the index. The previous index
+    answers at once; the rebuild runs in the background and is swapped in."""
     small_kb(tmp_path, "alpha")
-    start(settings(tmp_path, cache_dir))
+    old = start(settings(tmp_path, cache_dir)).index.manifest.build_id
     import_more(tmp_path, "gamma")
     again = start(settings(tmp_path, cache_dir))
-    assert again.rebuilt and again.index.manifest.entry_count == 2
+    assert not again.rebuilt and again.index.manifest.build_id == old and again.pending_rebuild is not None
+    result = again.pending_rebuild.result(timeout=120)
+    assert result.entries == 2 and again.service.index.manifest.build_id == result.build_id != old
+    assert index_store.current_build_id(tmp_path / "idx", "default") == result.build_id
+    third = start(settings(tmp_path, cache_dir))  # and the next start finds it current
+    assert not third.rebuilt and third.pending_rebuild is None and third.index.manifest.build_id == result.build_id
+
+
+def test_an_index_for_another_model_is_rebuilt_before_serving(tmp_path, cache_dir):
+    small_kb(tmp_path, "alpha")
+    first = start(settings(tmp_path, cache_dir))
+    manifest_path = tmp_path / "idx" / "default" / "builds" / first.index.manifest.build_id / "manifest.json"
+    manifest_path.write_text(manifest_path.read_text().replace(first.index.manifest.model_id, "some/other-model"))
+    again = start(settings(tmp_path, cache_dir))
+    assert again.rebuilt and again.pending_rebuild is None
 
 
 def test_refuse_mode_names_the_reason_and_keeps_the_old_index(tmp_path, cache_dir):
