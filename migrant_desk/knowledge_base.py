@@ -13,6 +13,7 @@ import hashlib
 import json
 import re
 from pathlib import Path
+from typing import Annotated
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, HttpUrl, ValidationError, field_validator
@@ -22,6 +23,11 @@ from .languages import SUPPORTED_LANGUAGES
 ID_PATTERN = r"^[a-z0-9][a-z0-9-]{1,63}$"
 MAX_QUESTION_CHARS = 300
 MAX_ANSWER_CHARS = 3000
+# Every alternate is a vector and a publish embeds the new ones: 300 new alternates delayed /v1/ask by up to
+# 3.5 s (issue 12). The bundled entries use at most 5 alternates and 6 tags.
+MAX_ALTERNATES = 20
+MAX_TAGS = 20
+MAX_TAG_CHARS = 64
 
 
 class Source(BaseModel):
@@ -59,7 +65,7 @@ class Variant(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
     question: str = Field("", max_length=MAX_QUESTION_CHARS)
-    alternates: list[str] = Field(default_factory=list)
+    alternates: list[str] = Field(default_factory=list, max_length=MAX_ALTERNATES)
     answer: str = Field(min_length=1, max_length=MAX_ANSWER_CHARS)
     # Provenance: who wrote this text, and whether a native speaker has checked it. An unchecked variant is
     # shown with a gentle localized mark (locales/messages.yaml: unreviewed_notice).
@@ -88,7 +94,7 @@ class Entry(BaseModel):
     # Crisis and violence entries: offered as an alternative only on strong evidence, never as the first guess
     # for a question the desk did not understand (service.py); as an answer they are shown like any other.
     sensitive: bool = False
-    tags: list[str] = Field(default_factory=list)
+    tags: list[Annotated[str, Field(max_length=MAX_TAG_CHARS)]] = Field(default_factory=list, max_length=MAX_TAGS)
     source: Source  # the page that states the facts (not a home page)
     further_sources: list[Source] = Field(default_factory=list)
     updated: dt.date  # the date the facts were last checked against the sources

@@ -54,8 +54,10 @@ def test_kill_during_publish_then_restart_answers_at_once(tmp_path):
         headers = {"authorization": f"Bearer {token}"}
         entry = httpx.get(base + "/v1/editor/entries/severance-pay", headers=headers).json()["draft"]
         marker = uuid.uuid4().hex[:8]
-        # 600 texts new to the embedding cache: a publish that takes seconds, so the kill lands in the middle
-        entry["translations"]["en"]["alternates"] = [f"severance question {marker} number {i}" for i in range(600)]
+        # 300 texts new to the embedding cache (the most alternates allowed, in every language): a publish that
+        # takes seconds, so the kill lands in the middle
+        for lang, variant in entry["translations"].items():
+            variant["alternates"] = [f"severance {lang} {marker} question number {i}" for i in range(20)]
         saved = httpx.put(base + "/v1/editor/entries/severance-pay", headers=headers, json={"entry": entry}, timeout=30)
         assert saved.status_code == 200
         revision = saved.json()["revision"]

@@ -83,3 +83,18 @@ def test_content_hash_changes_with_any_text(tmp_path):
     before = kb.content_hash(entries)
     entries[0].translations["en"].answer = "changed"
     assert kb.content_hash(entries) != before
+
+
+def test_alternates_and_tags_are_bounded(tmp_path):
+    """Issue 12: each alternate is a vector embedded at publish; 5,000 were accepted before."""
+    from migrant_desk.knowledge_base import MAX_ALTERNATES, MAX_TAGS, load
+
+    write_entry(tmp_path, "many-alts", translations={
+        "en": {"question": "q?", "alternates": [f"a{i}" for i in range(MAX_ALTERNATES + 1)], "answer": "x"},
+        "ko": {"question": "질문", "alternates": [], "answer": "답"}})
+    write_entry(tmp_path, "many-tags", tags=[f"t{i}" for i in range(MAX_TAGS + 1)])
+    write_entry(tmp_path, "fine", tags=["ok"])
+    result = load(tmp_path)
+    assert [e.id for e in result.entries] == ["fine"]
+    fields = {(p.entry_id, p.field) for p in result.problems}
+    assert ("many-alts", "translations.en.alternates") in fields and ("many-tags", "tags") in fields
