@@ -17,6 +17,8 @@ from .offices import Office
 from .limits import BodyLimitAndNoStore, Limits, client_key
 from .metrics import Metrics, RequestMetrics
 from .metrics import router as metrics_router
+from .reports import OutcomeCounter, outcome_of
+from .reports import router as reports_router
 from .validation import CleanText
 from .runtime import Runtime, start
 from .errors import ApiError  # noqa: F401  (defined in errors.py so routers can raise it; re-exported here)
@@ -76,9 +78,11 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     async def lifespan(app: FastAPI):
         app.state.runtime = runtime or start(settings or Settings())
         app.state.runtime.service.embedder.observe = app.state.metrics.observe_batch
+        app.state.outcomes = OutcomeCounter(app.state.runtime.store)
         app.state.store = app.state.runtime.store  # one database handle for every router
         redaction.install()  # after uvicorn set up its log handlers
         yield
+        app.state.outcomes.flush()  # counts of the last seconds before shutdown
 
     app = FastAPI(title="migrant-desk", version=__version__, lifespan=lifespan,
                   description="Answers migrants' questions from a multilingual knowledge base, or hands them "
@@ -138,6 +142,8 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
             return held
         result = runtime.service.ask(body.text, body.lang, body.conversation_id, lang_hint=body.lang_hint)
         request.app.state.metrics.asks.labels(result.lang, result.confidence, result.kind).inc()
+        request.app.state.outcomes.add(result.lang, result.answer.category if result.answer else None,
+                                       outcome_of(result.kind, result.confidence))
         request.state.log_extra = {"lang": result.lang, "outcome": result.kind, "band": result.confidence}
         return result
 
@@ -179,6 +185,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
                          vectors=m.vector_count, skipped_entries=len(runtime.problems), version=__version__)
 
     app.include_router(metrics_router)
+    app.include_router(reports_router)
     app.include_router(feedback_router)
     app.include_router(tickets_router)
     app.include_router(editor_router)

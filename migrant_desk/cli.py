@@ -24,6 +24,15 @@ def _settings(args: argparse.Namespace) -> Settings:
     return Settings(**overrides)
 
 
+def dt_date(text: str):
+    import datetime as dt
+
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text!r}")
+
+
 def _fail(message: str, code: int = 1) -> int:
     print(f"migrant-desk: error: {message}", file=sys.stderr)
     return code
@@ -206,6 +215,25 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_report(args: argparse.Namespace) -> int:
+    """The same rows as GET /v1/reports/outcomes, from the database."""
+    import datetime as dt
+
+    from .db import Store, migrate
+    from .reports import OutcomeCounter, as_csv
+
+    settings = _settings(args)
+    store = Store(settings.db_path)
+    migrate(store.db)
+    until = args.until or dt.date.today()
+    rows = OutcomeCounter(store).rows(args.since, until)
+    if args.format == "csv":
+        sys.stdout.write(as_csv(rows))
+    else:
+        print(json.dumps([r.model_dump() for r in rows], ensure_ascii=False, indent=2))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="migrant-desk", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -236,6 +264,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--lang")
     p.add_argument("--json", action="store_true", help="print the full /v1/ask response")
     p.set_defaults(func=cmd_ask)
+
+    p = sub.add_parser("report", help="questions per day, language, category and outcome (counts only)")
+    p.add_argument("--since", type=dt_date, required=True, help="first day, YYYY-MM-DD")
+    p.add_argument("--until", type=dt_date, help="last day (default: today)")
+    p.add_argument("--format", choices=["csv", "json"], default="csv")
+    p.add_argument("--db", dest="db_path", type=Path, help="database file (default: var/migrant-desk.db)")
+    p.set_defaults(func=cmd_report)
 
     kb = sub.add_parser("kb", help="knowledge-base tools").add_subparsers(dest="action", required=True)
     p = kb.add_parser("validate", help="check every entry; exit 1 if any is invalid")

@@ -132,6 +132,8 @@ def handoff(body: HandoffIn, request: Request, response: Response,
             idempotency_key: str | None = Header(None, alias="Idempotency-Key")) -> HandoffOut:
     request.app.state.limits.handoff.check(client_key(request), "handoffs")
     ticket, token, replayed = ticket_service(request).handoff(body, idempotency_key)
+    if not replayed:
+        request.app.state.outcomes.add(body.lang, body.category, "handed_off")
     if replayed:
         response.status_code = 200
     else:
