@@ -22,7 +22,7 @@ from typing import Literal
 
 from pydantic import BaseModel, model_validator
 
-from .retrieval import FusionParams, Retrieved
+from .retrieval import DEFAULT_CROSS_LANG_COSINE, DEFAULT_SAME_LANG_COSINE, FusionParams, Retrieved
 
 Band = Literal["high", "medium", "low"]
 FEATURES = ("top_z", "margin", "pair_cos", "lex_per_token", "same_lang", "has_variant")
@@ -38,8 +38,8 @@ class Calibration(BaseModel):
     high_from: float = 0.8  # P at or above this is "high" confidence
     lexical_weights: dict[str, float] = {}  # per query language; missing = 0 (dense only)
     pair_cosine: dict[str, float] = {}  # "query>matched" language pair -> usual best cosine of a right answer
-    same_lang_cosine: float = 0.9
-    cross_lang_cosine: float = 0.85
+    same_lang_cosine: float = DEFAULT_SAME_LANG_COSINE
+    cross_lang_cosine: float = DEFAULT_CROSS_LANG_COSINE
     model_id: str = ""
     tuned_on: str = "uncalibrated default"
     tuning_accuracy: float | None = None  # right gate decisions on the tuning queries

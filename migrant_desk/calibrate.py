@@ -27,7 +27,8 @@ from .abstention import FEATURES, Calibration, probability_right
 from .evaluation import Query
 from .index import build
 from .knowledge_base import Entry, normalise_text
-from .retrieval import FusionParams, Retrieved, Retriever
+from .retrieval import (DEFAULT_CROSS_LANG_COSINE, DEFAULT_SAME_LANG_COSINE, FusionParams, Retrieved,
+                        Retriever)
 from .service import DeskService
 
 LEXICAL_GRID = (0.0, 0.1, 0.2, 0.3, 0.5, 0.7, 1.0, 1.5)
@@ -99,7 +100,7 @@ def _lexical_weights(retriever: Retriever, vectors, queries: Sequence[Query], la
             continue
         best = (-1.0, 0.0)
         for w in LEXICAL_GRID:
-            params = FusionParams({lang: w}, {}, 0.9, 0.85)
+            params = FusionParams({lang: w})
             got = [retriever.retrieve(vectors[i], queries[i].text, lang, params) for i in rows]
             score = round(_mrr(got, [queries[i] for i in rows]), 4)
             if score > best[0]:
@@ -116,8 +117,8 @@ def _pair_cosines(retrieved: list[Retrieved], queries: Sequence[Query]) -> tuple
             pairs.setdefault(f"{r.lang}>{top.matched_lang}", []).append(top.best_cosine)
     same = [c for k, v in pairs.items() if k.split(">")[0] == k.split(">")[1] for c in v]
     cross = [c for k, v in pairs.items() if k.split(">")[0] != k.split(">")[1] for c in v]
-    same_mean = float(np.mean(same)) if same else 0.9
-    cross_mean = float(np.mean(cross)) if cross else 0.85
+    same_mean = float(np.mean(same)) if same else DEFAULT_SAME_LANG_COSINE
+    cross_mean = float(np.mean(cross)) if cross else DEFAULT_CROSS_LANG_COSINE
     table = {}
     for key, values in pairs.items():
         prior = same_mean if key.split(">")[0] == key.split(">")[1] else cross_mean
@@ -131,7 +132,7 @@ def fit(service: DeskService, queries: Sequence[Query], tuned_on: str) -> Calibr
     langs = sorted({q.lang for q in queries if q.lang})
     main = service.snapshot.retriever
     lexical_weights = _lexical_weights(main, vectors, queries, langs)
-    zero_pairs = FusionParams(lexical_weights, {}, 0.9, 0.85)
+    zero_pairs = FusionParams(lexical_weights)
     retrieved = [main.retrieve(v, q.text, q.lang or service.default_lang, zero_pairs)
                  for v, q in zip(vectors, queries)]
     pair_cosine, same_cos, cross_cos = _pair_cosines(retrieved, queries)

@@ -45,12 +45,17 @@ class Retrieved:
     features: dict[str, float] = field(default_factory=dict)
 
 
+# Before calibration: the usual best cosine of a right answer, same language and across languages (e5-small).
+DEFAULT_SAME_LANG_COSINE = 0.9
+DEFAULT_CROSS_LANG_COSINE = 0.85
+
+
 @dataclass(frozen=True)
 class FusionParams:
     lexical_weights: Mapping[str, float]
-    pair_cosine: Mapping[str, float]  # "q>m" -> usual best cosine of a right top entry for that language pair
-    same_lang_cosine: float
-    cross_lang_cosine: float
+    pair_cosine: Mapping[str, float] = field(default_factory=dict)  # "q>m" -> usual best cosine of a right top
+    same_lang_cosine: float = DEFAULT_SAME_LANG_COSINE                # entry for that language pair
+    cross_lang_cosine: float = DEFAULT_CROSS_LANG_COSINE
 
 
 class Retriever:
