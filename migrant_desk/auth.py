@@ -25,6 +25,7 @@ from fastapi import Request
 from . import db
 from .clock import iso, utcnow
 from .errors import ApiError
+from .openapi_errors import raises
 from .languages import SUPPORTED_LANGUAGES
 
 ROLES = ("counselor", "editor", "admin")
@@ -189,6 +190,7 @@ def bearer_token(request: Request) -> str | None:
     return token.strip() if scheme.lower() == "bearer" and token.strip() else None
 
 
+@raises(401)
 def current_principal(request: Request) -> Principal:
     """Dependency: any valid token (staff or migrant); 401 otherwise."""
     token = bearer_token(request)
@@ -206,6 +208,7 @@ def require_role(*roles: str):
     if unknown:
         raise ValueError(f"unknown role(s) {sorted(unknown)}")
 
+    @raises(401, 403)
     def dependency(request: Request) -> User:
         principal = current_principal(request)
         if principal.user is None or principal.user.role not in roles:

@@ -1,5 +1,6 @@
-"""Issue 12: kill -9 the server in the middle of a publish; a restart answers within 30 s with the previous or the
-new index (never neither), the database passes integrity_check, and every acknowledged write is there."""
+"""Issue 12: kill -9 the server in the middle of a publish and of a burst of writes (handoffs and messages from
+two clients); a restart answers within 30 s with the previous or the new index (never neither), the database
+passes integrity_check, and every acknowledged write (draft, ticket, message) is there."""
 
 import os
 import signal
@@ -39,7 +40,35 @@ def wait_until_answering(base: str, proc: subprocess.Popen, limit: float) -> flo
     pytest.fail(f"the server did not answer within {limit} s")
 
 
-def test_kill_during_publish_then_restart_answers_at_once(tmp_path):
+class WriteBurst:
+    """Handoffs and migrant messages as fast as the server takes them; remembers what it acknowledged."""
+
+    def __init__(self, base: str, name: str):
+        self.base, self.name = base, name
+        self.tickets: list[int] = []
+        self.messages: list[tuple[int, str]] = []
+        self.thread = threading.Thread(target=self.run, daemon=True)
+
+    def run(self) -> None:
+        with httpx.Client(base_url=self.base, timeout=10) as client:
+            for i in range(100_000):
+                try:
+                    handoff = client.post("/v1/handoff", json={"conversation_id": f"{self.name}-{i}", "lang": "vi",
+                                                               "consent": True})
+                    if handoff.status_code != 201:
+                        continue
+                    ticket = handoff.json()
+                    self.tickets.append(ticket["ticket_id"])
+                    text = f"{self.name} message {i}"
+                    sent = client.post(f"/v1/tickets/{ticket['ticket_id']}/messages", json={"text": text},
+                                       headers={"authorization": f"Bearer {ticket['access_token']}"})
+                    if sent.status_code == 200:
+                        self.messages.append((ticket["ticket_id"], text))
+                except httpx.HTTPError:
+                    return  # the server was killed
+
+
+def test_kill_during_publish_and_writes_then_restart_answers_at_once(tmp_path):
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     db_path = tmp_path / "desk.db"
@@ -67,10 +96,19 @@ def test_kill_during_publish_then_restart_answers_at_once(tmp_path):
             except httpx.HTTPError:
                 pass  # the server is killed while this waits: that is the point
 
+        bursts = [WriteBurst(base, "a"), WriteBurst(base, "b")]
+        for burst in bursts:
+            burst.thread.start()
         threading.Thread(target=publish, daemon=True).start()
         time.sleep(1.0)
         proc.send_signal(signal.SIGKILL)
         proc.wait(timeout=10)
+        for burst in bursts:
+            burst.thread.join(timeout=15)
+        acknowledged_tickets = [t for b in bursts for t in b.tickets]
+        acknowledged_messages = [m for b in bursts for m in b.messages]
+        assert acknowledged_tickets and acknowledged_messages  # the kill did land in the middle of writes
+        print(f"acknowledged before the kill: {len(acknowledged_tickets)} tickets, {len(acknowledged_messages)} messages")
 
         proc = start_server(env, port, log)
         took = wait_until_answering(base, proc, RESTART_BUDGET_SECONDS)
@@ -81,7 +119,11 @@ def test_kill_during_publish_then_restart_answers_at_once(tmp_path):
             assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
             numbers = [r[0] for r in conn.execute(
                 "SELECT number FROM kb_revisions WHERE entry_id = 'severance-pay'")]
-        assert revision in numbers  # the acknowledged draft survived the kill
+            assert revision in numbers  # the acknowledged draft survived the kill
+            stored_tickets = {r[0] for r in conn.execute("SELECT id FROM tickets")}
+            stored_messages = set(conn.execute("SELECT ticket_id, body FROM messages"))
+        assert set(acknowledged_tickets) <= stored_tickets
+        assert set(acknowledged_messages) <= stored_messages
         # whatever the kill interrupted, the published state and the served index converge without a restart
         deadline = time.time() + 120
         while time.time() < deadline:

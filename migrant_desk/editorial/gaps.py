@@ -22,6 +22,7 @@ from pydantic import BaseModel
 from .. import db
 from ..clock import iso, utcnow
 from ..redaction import redact
+from . import grouping
 
 Outcome = Literal["abstained", "low_confidence", "handoff"]
 # Average cosine distance at which two groups of questions stop being merged; chosen on the labelled set
@@ -82,26 +83,31 @@ def prune(database: sqlite_utils.Database, retention_days: int, max_rows: int) -
 
 
 def cluster(vectors: np.ndarray, cut: float = DEFAULT_CUT) -> list[int]:
-    """Cluster labels (0..k-1) for L2-normalised vectors: average linkage on cosine distance."""
-    if len(vectors) == 0:
-        return []
-    if len(vectors) == 1:
-        return [0]
-    from scipy.cluster.hierarchy import fcluster, linkage
-
-    tree = linkage(vectors.astype(np.float64), method="average", metric="cosine")
-    labels = fcluster(tree, t=cut, criterion="distance")
-    return [int(label) - 1 for label in labels]
+    """Cluster labels (0..k-1) for L2-normalised vectors: average linkage on cosine distance (grouping.py)."""
+    return grouping.cluster(vectors, cut)
 
 
 def report(database: sqlite_utils.Database, cut: float = DEFAULT_CUT, include_resolved: bool = False,
            examples: int = 3) -> list[GapGroup]:
     where = "" if include_resolved else "WHERE resolved_entry IS NULL"
-    rows = list(database.execute(
-        f"SELECT id, created_at, lang, text, outcome, top_entry, vector FROM question_log {where} ORDER BY id"))
-    if not rows:
+    count = database.execute(f"SELECT COUNT(*) FROM question_log {where}").fetchone()[0]
+    if not count:
         return []
-    vectors = np.stack([np.frombuffer(r[6], dtype=np.float32) for r in rows])
+    # Vectors go straight into one array, not a list of row tuples holding their bytes: at 100,000 questions
+    # that halves the report's memory (scripts/bench_gaps.py).
+    rows: list[tuple] = []
+    vectors: np.ndarray | None = None
+    cursor = database.execute(
+        f"SELECT id, created_at, lang, text, outcome, top_entry, vector FROM question_log {where} ORDER BY id")
+    for i, row in enumerate(cursor):
+        if i == count:  # a question logged while we read: it waits for the next report
+            break
+        vector = np.frombuffer(row[6], dtype=np.float32)
+        if vectors is None:
+            vectors = np.empty((count, len(vector)), dtype=np.float32)
+        vectors[i] = vector
+        rows.append(row[:6])
+    vectors = vectors[:len(rows)]
     groups: dict[int, list[tuple]] = {}
     for row, label in zip(rows, cluster(vectors, cut)):
         groups.setdefault(label, []).append(row)

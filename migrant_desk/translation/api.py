@@ -60,7 +60,7 @@ def _check_lang(code: str, field: str) -> None:
 def translation_router(access: Callable[..., Any] | None = None) -> APIRouter:
     router = APIRouter(tags=["translation"], dependencies=[Depends(access or default_access())])
 
-    @router.post("/v1/translate", response_model=TranslateOut)
+    @router.post("/v1/translate", response_model=TranslateOut, responses={503: {}})
     def translate(body: TranslateIn, request: Request) -> TranslateOut:
         translator = _translator(request)
         limit = request.app.state.runtime.settings.max_text_chars
@@ -75,7 +75,7 @@ def translation_router(access: Callable[..., Any] | None = None) -> APIRouter:
         result = translator.translate_message(body.text, choice.lang, body.target_lang)
         return TranslateOut(**result.model_dump(), source_lang_reason=choice.reason)
 
-    @router.get("/v1/translate/pairs", response_model=list[PairOut])
+    @router.get("/v1/translate/pairs", response_model=list[PairOut], responses={503: {}})
     def pairs(request: Request) -> list[PairOut]:
         backend = _translator(request).backend
         out = []
