@@ -17,10 +17,11 @@ from .offices import Office
 from .limits import BodyLimitAndNoStore, Limits, client_key
 from .metrics import Metrics, RequestMetrics
 from .metrics import router as metrics_router
-from .reports import OutcomeCounter, outcome_of
-from .reports import router as reports_router
+from .reports.api import router as reports_router
+from .reports.counts import OutcomeCounter, outcome_of
 from .validation import CleanText
 from .runtime import Runtime, start
+from . import openapi_errors
 from .errors import ApiError  # noqa: F401  (defined in errors.py so routers can raise it; re-exported here)
 from .service import AskResult
 from .editorial.api import router as editor_router
@@ -29,11 +30,6 @@ from .tickets.api import router as tickets_router
 from .tickets.api import silenced_answer
 from .translation.api import translation_router
 from .web import router as web_router
-
-
-class ErrorOut(BaseModel):
-    code: str = Field(description="machine-readable error code")
-    message: str = Field(description="a sentence for humans")
 
 
 class AskIn(BaseModel):
@@ -87,8 +83,6 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     app = FastAPI(title="migrant-desk", version=__version__, lifespan=lifespan,
                   description="Answers migrants' questions from a multilingual knowledge base, or hands them "
                               "to a counselor.")
-    errors = {400: {"model": ErrorOut}, 404: {"model": ErrorOut}, 413: {"model": ErrorOut},
-              422: {"model": ErrorOut}}
 
     @app.exception_handler(ApiError)
     async def _api_error(_: Request, exc: ApiError):
@@ -124,7 +118,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     def rt(request: Request) -> Runtime:
         return request.app.state.runtime
 
-    @app.post("/v1/ask", response_model=AskResult, responses=errors)
+    @app.post("/v1/ask", response_model=AskResult, responses={429: {}})
     def ask(body: AskIn, request: Request) -> AskResult:
         runtime = rt(request)
         limit = runtime.settings.max_text_chars
@@ -143,7 +137,8 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         result = runtime.service.ask(body.text, body.lang, body.conversation_id, lang_hint=body.lang_hint)
         request.app.state.metrics.asks.labels(result.lang, result.confidence, result.kind).inc()
         request.app.state.outcomes.add(result.lang, result.answer.category if result.answer else None,
-                                       outcome_of(result.kind, result.confidence))
+                                       outcome_of(result.kind, result.confidence),
+                                       result.answer.id if result.answer else None)
         request.state.log_extra = {"lang": result.lang, "outcome": result.kind, "band": result.confidence}
         return result
 
@@ -153,14 +148,14 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         return [LanguageOut(code=c, name=n, entries=sum(c in e.translations for e in entries))
                 for c, n in SUPPORTED_LANGUAGES.items()]
 
-    @app.get("/v1/entries/{entry_id}", responses=errors)
+    @app.get("/v1/entries/{entry_id}")
     def entry(entry_id: str, request: Request) -> dict:
         found = rt(request).service.entries.get(entry_id)
         if found is None:
             raise ApiError(404, "entry_not_found", f"No entry with id '{entry_id}'.")
         return found.dump()
 
-    @app.get("/v1/offices", response_model=OfficeAnswer, responses={**errors, 409: {"model": ErrorOut}})
+    @app.get("/v1/offices", response_model=OfficeAnswer, responses={404: {}, 409: {}})
     def office(request: Request, region: str = Query(min_length=1, max_length=100),
                kind: str = Query("immigration", pattern="^(immigration|labour|family-centre)$"),
                lang: str = Query("ko", max_length=8)) -> OfficeAnswer:
@@ -191,4 +186,5 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     app.include_router(editor_router)
     app.include_router(translation_router())  # POST /v1/translate (staff roles, see translation/api.py)
     app.include_router(web_router)  # the chat page (/), /console and /editor (see docs/web.md)
+    openapi_errors.document(app)
     return app

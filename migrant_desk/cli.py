@@ -11,6 +11,7 @@ from pathlib import Path
 from .config import Settings
 from . import redaction
 from .errors import StartupError
+from .reports.service import CHART_IDS
 from .tickets.cli import register as register_ticket_commands
 from .translation.cli import register as register_translation_commands
 
@@ -216,16 +217,27 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    """The same rows as GET /v1/reports/outcomes, from the database."""
+    """The same rows as GET /v1/reports/outcomes (or, with --chart, one chart's table as
+    GET /v1/reports/{chart}.csv gives it), from the database."""
     import datetime as dt
 
+    from .clock import utcnow
     from .db import Store, migrate
-    from .reports import OutcomeCounter, as_csv
+    from .reports.api import as_csv
+    from .reports.counts import OutcomeCounter
+    from .reports.service import report_charts, table_csv
 
     settings = _settings(args)
     store = Store(settings.db_path)
     migrate(store.db)
     until = args.until or dt.date.today()
+    if args.chart:
+        table = report_charts(store.db, args.since, until, "en", utcnow(), only=args.chart)[0].table
+        if args.format == "csv":
+            sys.stdout.write(table_csv(table))
+        else:
+            print(json.dumps([dict(zip(table.columns, row)) for row in table.rows], ensure_ascii=False, indent=2))
+        return 0
     rows = OutcomeCounter(store).rows(args.since, until)
     if args.format == "csv":
         sys.stdout.write(as_csv(rows))
@@ -269,6 +281,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--since", type=dt_date, required=True, help="first day, YYYY-MM-DD")
     p.add_argument("--until", type=dt_date, help="last day (default: today)")
     p.add_argument("--format", choices=["csv", "json"], default="csv")
+    p.add_argument("--chart", choices=CHART_IDS, help="one report's table, as GET /v1/reports/{chart}.csv gives it")
     p.add_argument("--db", dest="db_path", type=Path, help="database file (default: var/migrant-desk.db)")
     p.set_defaults(func=cmd_report)
 

@@ -1,4 +1,5 @@
-"""Fixed strings a migrant sees, human-written in every supported language (locales/messages.yaml)."""
+"""Fixed strings, human-written in every supported language: what a migrant sees (locales/messages.yaml) and the
+labels of the reports page (locales/reports.yaml). One catalogue: a key is defined in exactly one file."""
 
 from __future__ import annotations
 
@@ -12,10 +13,19 @@ from .languages import SUPPORTED_LANGUAGES
 FALLBACK_LANG = "en"
 
 
+CATALOGUE_FILES = ("messages.yaml", "reports.yaml")
+
+
 @lru_cache(maxsize=1)
 def catalogue() -> dict[str, dict[str, str]]:
-    text = (resources.files("migrant_desk") / "locales" / "messages.yaml").read_text(encoding="utf-8")
-    return yaml.safe_load(text)
+    merged: dict[str, dict[str, str]] = {}
+    for name in CATALOGUE_FILES:
+        part = yaml.safe_load((resources.files("migrant_desk") / "locales" / name).read_text(encoding="utf-8"))
+        twice = set(part) & set(merged)
+        if twice:
+            raise ValueError(f"catalogue keys defined in two files: {sorted(twice)}")
+        merged.update(part)
+    return merged
 
 
 def message(key: str, lang: str, **values: str) -> str:

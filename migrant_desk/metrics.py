@@ -42,6 +42,9 @@ class Metrics:
         self.batch_seconds = Histogram("migrant_desk_embedding_batch_seconds", "model time per call",
                                        buckets=(0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 1), registry=self.registry)
 
+        self.publish_seconds = Histogram("migrant_desk_publish_seconds", "publish call until the new index answers",
+                                         buckets=(0.5, 1, 2, 5, 10, 30, 60, 120), registry=self.registry)
+
     def observe_batch(self, size: int, seconds: float) -> None:
         self.batch_size.observe(size)
         self.batch_seconds.observe(seconds)
@@ -77,6 +80,13 @@ class _StateCollector:
             overdue.add_metric([lang], late)
         yield depth
         yield overdue
+        if runtime.translation is not None:  # machine translations kept, by the quality gate's verdict
+            kept = GaugeMetricFamily("migrant_desk_translations", "machine translations in the memory by gate outcome",
+                                     labels=["lang", "outcome"])
+            for lang, by_status in runtime.translation.memory.counts().items():
+                for status, count in by_status.items():
+                    kept.add_metric([lang, status], count)
+            yield kept
 
 
 class RequestMetrics:

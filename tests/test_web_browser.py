@@ -404,3 +404,35 @@ def test_medium_answer_is_framed_with_yes_no_and_no_shows_the_way_on(server, ope
             break
         time.sleep(0.1)
     assert ("en", "medium", 0) in rows
+
+
+# --- the reports page ---------------------------------------------------------------------------------------------
+
+def test_manager_reads_the_reports_after_the_days_traffic(server, open_page):
+    """Runs last in this module: the asks, handoffs, replies and publishes of the tests above are the day's
+    traffic. Every report shows a chart with a title and a data table, CSV downloads, and the labels follow the
+    chosen language."""
+    token = server.cli("users", "add", "manager", "--role", "admin").stdout.strip()
+    page = sign_in(open_page, server, "/reports", token)
+    sections = page.locator("section.report")
+    assert sections.count() == 6
+    screenshot(page, "reports.png", full_page=True)  # charts, tables folded: what a manager sees first
+    for i in range(6):
+        section = sections.nth(i)
+        title = section.locator("h2").inner_text()
+        assert section.locator("svg title").first.text_content() == title
+        section.locator("summary").click()
+        assert section.locator("table.data caption").inner_text() == title
+    per_language = page.locator("section.report").filter(
+        has=page.get_by_role("heading", name=message("report_chart_outcomes_by_language", "en")))
+    assert per_language.locator("tbody th").filter(has_text="vi").count() == 1  # the Vietnamese asks above
+    with page.expect_download() as download:
+        per_language.get_by_role("button", name=message("report_download_csv", "en")).click()
+    saved = download.value.path()
+    assert Path(saved).read_text(encoding="utf-8").startswith("language,total,high,medium,not_sure,handed_off")
+
+    page.select_option("#r-lang", "ko")
+    page.get_by_role("button", name=message("report_show", "en")).click()
+    page.wait_for_selector("body[data-ready=true]", state="attached")
+    page.get_by_role("heading", name=message("report_chart_handoffs_sla", "ko")).wait_for()
+    assert page.locator("html").get_attribute("lang") == "ko"

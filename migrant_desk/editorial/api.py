@@ -126,13 +126,14 @@ def approve(entry_id: str, request: Request, user: User = Depends(editor)) -> di
 
 
 @router.post("/entries/{entry_id}/publish", response_model=PublishResult)
-def publish(entry_id: str, request: Request, wait: bool = True, _: User = Depends(editor)) -> PublishResult | dict:
+def publish(entry_id: str, request: Request, wait: bool = True, user: User = Depends(editor)) -> PublishResult | dict:
     """Publish the entry's draft head. The index is rebuilt in the background; with wait=true (default) the
     response comes when the new index answers, and says how long that took."""
     runtime = request.app.state.runtime
-    _store(request).mark_published(entry_id, runtime.settings.require_review)
-    future = runtime.publisher.publish()
-    return future.result()
+    _store(request).mark_published(entry_id, runtime.settings.require_review, by=f"user:{user.id}")
+    result = runtime.publisher.publish().result()
+    request.app.state.metrics.publish_seconds.observe(result.seconds)
+    return result
 
 
 @router.get("/translations/{lang}")

@@ -65,6 +65,20 @@ def _create_tables(d: sqlite_utils.Database) -> None:
         )""")
 
 
+@db.register("editorial-003-publishes")
+def _create_publish_log(d: sqlite_utils.Database) -> None:
+    # When each revision went live and who published it: the reports compare an entry's outcomes before and
+    # after (reports/). Seeding and `kb import` publish too, but are not an editor's change: not logged.
+    d.execute("""
+        CREATE TABLE kb_publishes (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            entry_id TEXT NOT NULL REFERENCES kb_entries(id),
+            revision INTEGER NOT NULL,
+            published_at TEXT NOT NULL,
+            published_by TEXT NOT NULL
+        )""")
+
+
 # HTTP status of each refusal; any other code (invalid entries) is 422.
 EDIT_ERROR_STATUS = {"entry_not_found": 404, "revision_not_found": 404, "variant_not_found": 404,
                      "duplicate_id": 409, "review_required": 409, "self_review": 409, "not_machine": 409,
@@ -304,13 +318,18 @@ class EditorialStore:
                                   "WHERE id = ?", [head, reviewer, entry_id])
             return head
 
-    def mark_published(self, entry_id: str, require_review: bool) -> int:
+    def mark_published(self, entry_id: str, require_review: bool, by: str | None = None) -> int:
+        """Make the head revision the published one; `by` (an editor's actor id) logs it in kb_publishes."""
         with db.transaction(self.database):
             row = self._row(entry_id)
             if require_review and row["review_approved_revision"] != row["head_revision"]:
                 raise EditError("review_required", f"Revision {row['head_revision']} of '{entry_id}' needs a second "
                                                    "editor's review before it can be published.")
             self.database.execute("UPDATE kb_entries SET published_revision = head_revision WHERE id = ?", [entry_id])
+            if by is not None and row["published_revision"] != row["head_revision"]:
+                self.database.execute(
+                    "INSERT INTO kb_publishes (entry_id, revision, published_at, published_by) VALUES (?, ?, ?, ?)",
+                    [entry_id, row["head_revision"], iso(utcnow()), by])
             return row["head_revision"]
 
     def import_entries(self, entries: list[Entry], author: str, publish: bool = True) -> dict[str, int]:

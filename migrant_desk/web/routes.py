@@ -1,4 +1,4 @@
-"""Routes of the web pages: the three HTML pages, the chat page's strings per language, and the static files.
+"""Routes of the web pages: the four HTML pages (chat, console, editor, reports), the chat page's strings per language, and the static files.
 
 Everything a migrant reads on the chat page comes from locales/messages.yaml (`CHAT_KEYS`); the page is first
 rendered in the language the browser asks for (Accept-Language) or the one in `?lang=`, and fetches
@@ -156,6 +156,22 @@ def console_page() -> HTMLResponse:
 def editor_page() -> HTMLResponse:
     return _page("editor.html", languages=SUPPORTED_LANGUAGES,
                  config=_json_for_script({"languages": SUPPORTED_LANGUAGES}))
+
+
+def report_strings(lang: str) -> dict[str, str]:
+    """The reports page's labels in one language (locales/reports.yaml), English where one is missing."""
+    messages = catalogue()
+    return {key: variants.get(lang) or variants["en"] for key, variants in messages.items()
+            if key.startswith("report_")}
+
+
+@router.get("/reports", response_class=HTMLResponse)
+def reports_page(request: Request, lang: str | None = None) -> HTMLResponse:
+    """Charts and tables for centre managers (editor and admin tokens; the data comes from /v1/reports)."""
+    ui_lang = lang if lang in SUPPORTED_LANGUAGES else negotiate_language(request.headers.get("accept-language"), "en")
+    strings = report_strings(ui_lang)
+    return _page("reports.html", languages=SUPPORTED_LANGUAGES, t=strings, page_lang=ui_lang,
+                 config=_json_for_script({"lang": ui_lang, "strings": strings}))
 
 
 @router.get("/web/static/{name}")

@@ -331,6 +331,7 @@
   signIn(["editor", "admin"], () => {
     $("t-lang").value = "zh";
     loadEntries();
+    if (window.location.hash === "#gaps") showTab("gaps");  // the reports page links here
     document.body.dataset.ready = "true";
   });
 })();

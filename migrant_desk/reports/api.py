@@ -1,0 +1,89 @@
+"""/v1/reports: the counts and the charts for editors and admins, as JSON and as CSV (the page is /reports)."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import Response
+
+from ..auth import User, app_store, require_role
+from ..clock import utcnow
+from ..errors import ApiError
+from ..languages import SUPPORTED_LANGUAGES
+from .charts import Chart
+from .counts import OutcomeCounter, OutcomeRow
+from .service import CHART_IDS, report_charts, table_csv
+
+MAX_RANGE_DAYS = 366
+
+router = APIRouter(prefix="/v1/reports", tags=["reports"])
+
+
+def outcome_counter(request: Request) -> OutcomeCounter:
+    return request.app.state.outcomes  # built once at start (api.py lifespan)
+
+
+Reader = Annotated[User, Depends(require_role("editor", "admin"))]
+Counter = Annotated[OutcomeCounter, Depends(outcome_counter)]
+Since = Annotated[dt.date | None, Query(description="first day (UTC), default: 30 days before `until`")]
+Until = Annotated[dt.date | None, Query(description="last day (UTC), default: today")]
+
+
+class CSVResponse(Response):
+    media_type = "text/csv; charset=utf-8"  # also what the OpenAPI schema documents for the operation
+
+
+def window(since: dt.date | None, until: dt.date | None) -> tuple[dt.date, dt.date]:
+    until = until or utcnow().date()
+    since = since or until - dt.timedelta(days=30)
+    if since > until:
+        raise ApiError(422, "invalid_range", f"'since' ({since}) is after 'until' ({until}).")
+    if (until - since).days >= MAX_RANGE_DAYS:
+        raise ApiError(422, "invalid_range", f"A report covers at most {MAX_RANGE_DAYS} days.")
+    return since, until
+
+
+def as_csv(rows: list[OutcomeRow]) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(["day", "lang", "category", "outcome", "count"])
+    writer.writerows([r.day, r.lang, r.category, r.outcome, r.count] for r in rows)
+    return out.getvalue()
+
+
+@router.get("/outcomes", response_model=list[OutcomeRow])
+def outcomes(counter: Counter, _: Reader, since: Since = None, until: Until = None) -> list[OutcomeRow]:
+    """Questions per day, language, category and outcome (default: the last 30 days)."""
+    return counter.rows(*window(since, until))
+
+
+@router.get("/outcomes.csv", response_class=CSVResponse)
+def outcomes_csv(counter: Counter, _: Reader, since: Since = None, until: Until = None) -> Response:
+    return CSVResponse(as_csv(counter.rows(*window(since, until))),
+                       headers={"Content-Disposition": 'attachment; filename="outcomes.csv"'})
+
+
+@router.get("/charts", response_model=list[Chart])
+def charts(request: Request, counter: Counter, _: Reader, since: Since = None, until: Until = None,
+           lang: Annotated[str, Query(description="language of the labels", max_length=8)] = "en") -> list[Chart]:
+    """Every report for the range: title, SVG chart and its data table, labels in `lang`."""
+    if lang not in SUPPORTED_LANGUAGES:
+        raise ApiError(422, "unknown_language", f"Unknown language code '{lang}'.")
+    counter.flush()
+    return report_charts(app_store(request).db, *window(since, until), lang, utcnow())
+
+
+@router.get("/{chart_id}.csv", response_class=CSVResponse, responses={404: {}})
+def chart_csv(chart_id: str, request: Request, counter: Counter, _: Reader, since: Since = None,
+              until: Until = None) -> Response:
+    """One chart's data table as CSV (machine column names), the same rows the chart is drawn from."""
+    if chart_id not in CHART_IDS:
+        raise ApiError(404, "chart_not_found", f"No report '{chart_id}'; reports: {', '.join(CHART_IDS)}.")
+    counter.flush()
+    chart = report_charts(app_store(request).db, *window(since, until), "en", utcnow(), only=chart_id)[0]
+    return CSVResponse(table_csv(chart.table),
+                       headers={"Content-Disposition": f'attachment; filename="{chart_id}.csv"'})
