@@ -74,7 +74,7 @@ def summary(database) -> FeedbackSummary:
 router = APIRouter(tags=["feedback"])
 
 
-@router.post("/v1/feedback", status_code=204)
+@router.post("/v1/feedback", status_code=204, responses={404: {}})
 def post_feedback(body: FeedbackIn, request: Request) -> None:
     if body.lang not in SUPPORTED_LANGUAGES:
         raise ApiError(422, "unknown_language", f"Unknown language code '{body.lang}'.")
