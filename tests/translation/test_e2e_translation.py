@@ -10,7 +10,7 @@ from migrant_desk import auth
 from migrant_desk.db import Store
 from tests.server import running_server
 from tests.translation import corpus
-from tests.translation.test_ask_translation import THAI_LIBRARY_QUESTION, make_kb
+from tests.translation.test_ask_translation import LIBRARY_QUESTION, make_kb
 
 
 @pytest.fixture(scope="module")
@@ -28,7 +28,7 @@ def test_ask_is_answered_from_the_memory_once_pretranslation_is_done(server):
     deadline = time.time() + 300
     seen = set()
     while True:  # right after start the background pre-translation may still be running
-        body = httpx.post(f"{base}/v1/ask", json={"text": THAI_LIBRARY_QUESTION}, timeout=30).json()
+        body = httpx.post(f"{base}/v1/ask", json={"text": LIBRARY_QUESTION, "lang": "th"}, timeout=30).json()
         seen.add(body["answer"]["translation"])
         if body["answer"]["translation"] == "machine":
             break
