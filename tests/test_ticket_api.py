@@ -260,3 +260,22 @@ def test_long_poll_answers_at_once_when_the_status_changes(desk):
     waiter.join(timeout=30)
     assert answer["messages"] == [] and answer["status"] == "assigned"
     assert took["s"] < 15  # answered by the status change, not by the 20 s wait running out
+
+
+def test_a_counselor_claims_the_ticket_they_opened_and_sees_what_may_follow(desk):
+    """Issue 13: a ticket picked from the queue can be claimed (not only "the next one"); someone faster wins
+    and the other gets 409 in words; the view lists only the statuses the server will accept."""
+    client, tokens = desk
+    first = handoff(client, "conv-claim-1").json()["ticket_id"]
+    second = handoff(client, "conv-claim-2").json()["ticket_id"]
+    queued = client.get(f"/v1/tickets/{second}", headers=bearer(tokens["jisoo"])).json()
+    assert queued["status"] == "new" and queued["next_statuses"] == []  # claimed first, then worked on
+    claimed = client.post(f"/v1/tickets/{second}/claim", headers=bearer(tokens["jisoo"]))
+    assert claimed.status_code == 200
+    body = claimed.json()
+    assert body["assigned_to"] == "jisoo" and body["status"] == "assigned"
+    assert body["next_statuses"] == ["waiting_on_migrant", "open", "resolved"]
+    late = client.post(f"/v1/tickets/{second}/claim", headers=bearer(tokens["minh"]))
+    assert late.status_code == 409 and late.json()["code"] == "not_in_queue" and "assigned" in late.json()["message"]
+    assert client.get(f"/v1/tickets/{first}", headers=bearer(tokens["minh"])).json()["status"] == "new"
+    assert client.post(f"/v1/tickets/{first}/claim", headers=bearer(tokens["ed"])).status_code == 403

@@ -31,6 +31,7 @@ MATRIX = [
     ("POST", "/v1/tickets/{id}/status", {"status": "resolved"}, HOLDER, 200),
     ("PATCH", "/v1/tickets/{id}", {"priority": "high"}, HOLDER, 200),
     ("POST", "/v1/tickets/{id}/release", None, HOLDER, 200),
+    ("POST", "/v1/tickets/{queued}/claim", None, STAFF, 200),
     ("GET", "/v1/tickets/{id}/events", None, STAFF, 200),
     ("POST", "/v1/tickets/{id}/assign", {"counselor": "other_counselor"}, {"admin"}, 200),
     ("GET", "/v1/users", None, {"admin"}, 200),
@@ -62,21 +63,21 @@ def fresh_case(service, tokens):
     _, other_token, _ = service.handoff(HandoffIn(conversation_id=f"other-{n}", lang="vi", consent=True))
     admin = auth.find_user(service.tickets.db, "admin")
     service.assign(own["id"], auth.find_user(service.tickets.db, "holder"), admin)
-    service.handoff(HandoffIn(conversation_id=f"queued-{n}", lang="vi", consent=True))
+    queued, _, _ = service.handoff(HandoffIn(conversation_id=f"queued-{n}", lang="vi", consent=True))
     headers = {"anonymous": {}, "bad_token": {"Authorization": "Bearer mds_" + "x" * 43},
                "migrant_own": own_token, "migrant_other": other_token, **tokens}
     headers = {k: v if isinstance(v, dict) else {"Authorization": f"Bearer {v}"} for k, v in headers.items()}
-    return own["id"], headers, n
+    return own["id"], headers, n, queued["id"]
 
 
 @pytest.mark.parametrize("method,path,body,allowed,ok", MATRIX, ids=[f"{m} {p}" for m, p, *_ in MATRIX])
 def test_roles_by_endpoint(desk, method, path, body, allowed, ok):
     client, service, tokens = desk
     for caller in CALLERS:
-        ticket_id, headers, n = fresh_case(service, tokens)
+        ticket_id, headers, n, queued_id = fresh_case(service, tokens)
         if path == "/v1/handoff":
             body = {"conversation_id": f"handoff-{n}-{caller}", "lang": "vi", "consent": True}
-        url = path.format(id=ticket_id, holder="holder")
+        url = path.format(id=ticket_id, holder="holder", queued=queued_id)
         r = client.request(method, url, json=body, headers=headers[caller])
         if caller in allowed:
             assert r.status_code == ok, (caller, method, url, r.text)
@@ -89,7 +90,8 @@ def test_roles_by_endpoint(desk, method, path, body, allowed, ok):
 
 def test_the_matrix_covers_every_route():
     routes = {(m, r.path) for r in router.routes for m in r.methods}
-    matrix = {(m, p.replace("{id}", "{ticket_id}").replace("{holder}", "{name}")) for m, p, *_ in MATRIX}
+    matrix = {(m, p.replace("{id}", "{ticket_id}").replace("{queued}", "{ticket_id}").replace("{holder}", "{name}"))
+              for m, p, *_ in MATRIX}
     assert routes == matrix
 
 

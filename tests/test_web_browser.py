@@ -406,6 +406,66 @@ def test_medium_answer_is_framed_with_yes_no_and_no_shows_the_way_on(server, ope
     assert ("en", "medium", 0) in rows
 
 
+def test_reload_keeps_the_conversation_and_every_number_is_a_link(server, open_page):
+    """Issue 13: a reload before the handoff keeps the turns, their links and the language; the handoff then
+    carries them; a reload after it keeps the case number without repeating the transcript. Phone numbers in
+    answers, the emergency banner and the contact line are tel: links."""
+    import sqlite3
+
+    page = chat(open_page, server, "vi-VN")
+    reply = ask(page, "vi", VI_QUESTION)
+    assert reply.locator("a.call").get_attribute("href") == "tel:1345"
+    for target in (reply.locator("a.call"), reply.locator("a.site")):
+        box = target.bounding_box()
+        assert box["height"] >= 44 and box["width"] >= 44, box  # big enough to tap
+    assert page.locator(".emergency a[href='tel:119']").count() == 1
+    assert page.locator(".emergency a[href='tel:112']").count() == 1
+    items = page.locator("#log > li").count()
+
+    page.reload()
+    page.wait_for_selector("body[data-ready=true]", state="attached")
+    assert page.locator("#log > li").count() == items
+    restored = page.locator(".msg.bot").last
+    assert restored.locator(".answer").inner_text() == reply.locator(".answer").inner_text()
+    assert restored.locator("a.call").get_attribute("href") == "tel:1345"
+    assert restored.locator(".meta a").get_attribute("href").startswith("http")
+    assert page.locator("html").get_attribute("lang") == "vi"
+
+    page.locator("#counselor").click()
+    page.get_by_label(message("consent_contact", "vi")).check()
+    page.get_by_role("button", name=message("handoff_send", "vi")).click()
+    created = page.locator(".msg.system").filter(has_text=re.compile(r"\d"))
+    created.last.wait_for()
+    with sqlite3.connect(server.db_path) as db:
+        ticket_id, lang = db.execute("SELECT id, lang FROM tickets ORDER BY id DESC LIMIT 1").fetchone()
+        carried = [r[0] for r in db.execute("SELECT body FROM messages WHERE ticket_id = ? AND origin = 'transcript' "
+                                            "ORDER BY id", [ticket_id])]
+    assert lang == "vi" and carried[0] == VI_QUESTION and len(carried) == 2  # question and answer
+    case_note = message("handoff_created", "vi", ticket_id=str(ticket_id))
+    page.locator(".msg.system").filter(has_text=case_note).wait_for()
+
+    page.reload()
+    page.wait_for_selector("body[data-ready=true]", state="attached")
+    page.locator(".msg.system").filter(has_text=case_note).wait_for()
+    assert page.locator(".msg.me").filter(has_text=VI_QUESTION).count() == 1  # the transcript is not repeated
+    assert page.locator("html").get_attribute("lang") == "vi"
+
+    # A counselor opens this ticket from the queue (not "Claim next") and claims it; until then nothing can be
+    # sent; after it, only the statuses the server accepts are offered; the migrant learns it without reloading.
+    token = server.cli("users", "add", "tuan", "--role", "counselor", "--languages", "vi").stdout.strip()
+    console = sign_in(open_page, server, "/console", token)
+    console.locator(".ticket-row").filter(has_text=f"#{ticket_id}").click()
+    console.get_by_role("heading", name=re.compile(f"Ticket #{ticket_id}")).wait_for()
+    assert console.get_by_label("Reply to the migrant").is_disabled()
+    console.get_by_role("button", name="Claim this ticket").click()
+    console.locator("#announce").filter(has_text=f"You claimed ticket #{ticket_id}.").wait_for()
+    assert console.get_by_label("Reply to the migrant").is_enabled()
+    assert console.locator("#t-claim-row").is_hidden()
+    offered = console.locator("#t-status option").evaluate_all("options => options.map(o => o.value)")
+    assert offered == ["waiting_on_migrant", "open", "resolved"]
+    page.locator(".msg.system").filter(has_text=message("counselor_has_case", "vi")).wait_for()
+
+
 # --- the reports page ---------------------------------------------------------------------------------------------
 
 def test_manager_reads_the_reports_after_the_days_traffic(server, open_page):

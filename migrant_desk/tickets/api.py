@@ -317,6 +317,14 @@ def patch_ticket(ticket_id: PathId, body: TicketPatchIn, request: Request, user:
     return _view(service, ticket_id, Principal(user=user))
 
 
+@router.post("/v1/tickets/{ticket_id}/claim", response_model=CounselorTicketOut)
+def claim(ticket_id: PathId, request: Request, user: User = Depends(staff)):
+    """Take this ticket from the queue (the console's "Claim this ticket"); 409 if someone was faster."""
+    service = ticket_service(request)
+    service.claim(ticket_id, user)
+    return _view(service, ticket_id, Principal(user=user))
+
+
 @router.post("/v1/tickets/{ticket_id}/release", response_model=CounselorTicketOut)
 def release(ticket_id: PathId, request: Request, user: User = Depends(staff)):
     service = ticket_service(request)

@@ -164,6 +164,8 @@ class TicketOut(BaseModel):
     overdue: bool
     resolved_at: str | None
     closed_at: str | None
+    next_statuses: list[Status] = Field(default_factory=list, description="what POST .../status may set now "
+                                        "(release is POST .../release; a queued ticket is claimed first)")
 
 
 class CounselorTicketOut(TicketOut):

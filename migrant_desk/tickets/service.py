@@ -154,6 +154,23 @@ class TicketService:
         self.notifier.notify(ticket_id)
         return self.get(ticket_id)
 
+    def claim(self, ticket_id: int, user: User) -> dict:
+        """A counselor takes a ticket they picked from the queue (claim_next picks one for them)."""
+        now = self.now()
+        with self.tickets.transaction() as d:
+            ticket = self._current(d, ticket_id)
+            if ticket["status"] != "new":
+                raise TicketError(409, "not_in_queue", f"Ticket {ticket_id} is no longer in the queue (it is "
+                                                       f"{ticket['status'].replace('_', ' ')}); reload to see who has it.")
+            if self.tickets.held_count(user.id, d) >= user.capacity:
+                raise TicketError(409, "at_capacity", f"You hold {user.capacity} ticket(s), your capacity; resolve "
+                                                      "or release one first.")
+            self._move(d, ticket, "assigned", f"user:{user.id}", now,
+                       {"assigned_to": user.id, "claimed_at": iso(now)})
+            self.tickets.event(d, ticket_id, iso(now), f"user:{user.id}", "assigned", None, f"user:{user.id}")
+        self.notifier.notify(ticket_id)
+        return self.get(ticket_id)
+
     def assign(self, ticket_id: int, counselor: User, actor: User) -> dict:
         """An admin gives a ticket to a counselor, or moves it from one to another (capacity is theirs to judge)."""
         if not counselor.active or counselor.role not in ("counselor", "admin"):

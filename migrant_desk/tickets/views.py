@@ -8,6 +8,7 @@ import datetime as dt
 
 from ..messages import language_name, message
 from . import sla
+from .lifecycle import TRANSITIONS
 from .models import (
     ContactIn,
     CounselorMessageOut,
@@ -29,6 +30,7 @@ def ticket_out(row: dict, names: dict[int, str], spoken: set[str], now: dt.datet
         first_response_due=row["first_response_due"], resolution_due=row["resolution_due"],
         sla_paused=row["paused_at"] is not None, overdue=sla.is_overdue(row, now), resolved_at=row["resolved_at"],
         closed_at=row["closed_at"],
+        next_statuses=[s for s in TRANSITIONS[row["status"]] if s not in ("new", "assigned")],
     )
 
 

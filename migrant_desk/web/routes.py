@@ -19,6 +19,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from jinja2 import Environment, PackageLoader, select_autoescape
 
+from ..contacts import phone_numbers
 from ..errors import ApiError
 from ..languages import SUPPORTED_LANGUAGES
 from ..messages import catalogue
@@ -133,8 +134,9 @@ def chat_page(request: Request, lang: str | None = None) -> HTMLResponse:
     chosen = lang if lang in SUPPORTED_LANGUAGES else None
     ui_lang = chosen or negotiate_language(request.headers.get("accept-language"), default)
     strings = chat_strings(ui_lang)
-    config = {"lang": ui_lang, "chosen": chosen, "strings": strings,
-              "max_chars": request.app.state.runtime.settings.max_text_chars}
+    runtime = request.app.state.runtime
+    config = {"lang": ui_lang, "chosen": chosen, "strings": strings, "max_chars": runtime.settings.max_text_chars,
+              "phones": phone_numbers(runtime.service.entries.values())}
     return _page("chat.html", lang=ui_lang, t=strings, languages=SUPPORTED_LANGUAGES, chosen=chosen,
                  config=_json_for_script(config))
 

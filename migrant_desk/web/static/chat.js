@@ -7,6 +7,15 @@
   const config = JSON.parse(document.getElementById("config").textContent);
   const STATE_KEY = "migrant-desk.chat";
   const LANG_KEY = "migrant-desk.lang";
+  // This tab's conversation as shown (questions, answers with their links and alternatives, notices), put back
+  // after a reload. sessionStorage: it survives a reload but not the tab, so a shared phone keeps nothing.
+  const TURNS_KEY = "migrant-desk.turns";
+  const MAX_SAVED_TURNS = 200;
+  // Phone numbers become tel: links: service numbers the knowledge base uses (config.phones) and any number in a
+  // full Korean phone format (02-123-4567, 1588-0075, 010-1234-5678).
+  // (contacts.py PHONE_IN_TEXT, the same pattern: not part of a longer number such as "100,000 won").
+  const PHONE = /(?<![\d\-])(?<!\d[.,\u00a0\u202f])(?:0\d{1,2}-\d{3,4}-\d{4}|1\d{3}-\d{4}|1\d{2,3})(?![\d\-]|[.,\u00a0\u202f]\d)/g;
+  const KNOWN_PHONES = new Set(config.phones || []);
   const MAX_TURNS = 50;          // HandoffIn.transcript
   const MAX_TURN_CHARS = 4000;   // TranscriptTurn.text
   const POLL_SECONDS = 25;       // long-poll wait; the server caps it
@@ -30,6 +39,8 @@
   let lastStatusMessage = null;
   let polling = false;
   let busy = false;
+  let turns = [];                  // what is on the page, in order, for a reload (TURNS_KEY)
+  let handoffLastId = 0;           // ticket messages up to this id are the transcript, already among the turns
 
   // --- small helpers ---------------------------------------------------------------------------------------
 
@@ -89,7 +100,7 @@
     return t("error_server");
   }
 
-  function showError(text) { ui.error.textContent = text || ""; }
+  function showError(text) { ui.error.replaceChildren(...linked(text || "")); }
 
   // --- language -------------------------------------------------------------------------------------------
 
@@ -97,7 +108,7 @@
     document.documentElement.lang = uiLang;
     document.title = t("chat_title");
     ui.q.dataset.msgPlaceholder = ui.qLabel.dataset.msg = state.ticket ? "write_to_counselor" : "ask_placeholder";
-    for (const node of document.querySelectorAll("[data-msg]")) node.textContent = t(node.dataset.msg);
+    for (const node of document.querySelectorAll("[data-msg]")) node.replaceChildren(...linked(t(node.dataset.msg)));
     for (const node of document.querySelectorAll("[data-msg-placeholder]")) {
       node.placeholder = t(node.dataset.msgPlaceholder);
     }
@@ -135,8 +146,50 @@
     return item;
   }
 
+  // Text with its phone numbers as tel: links (built as nodes, never as HTML).
+  function linked(text) {
+    const nodes = [];
+    let at = 0;
+    for (const match of String(text).matchAll(PHONE)) {
+      const number = match[0];
+      if (!number.includes("-") && !KNOWN_PHONES.has(number)) continue;  // "180 days" is not a phone number
+      if (match.index > at) nodes.push(text.slice(at, match.index));
+      nodes.push(el("a", { href: "tel:" + number.replaceAll("-", ""), class: "tel" }, number));
+      at = match.index + number.length;
+    }
+    if (at < text.length) nodes.push(text.slice(at));
+    return nodes;
+  }
+
   function textBlock(text, cls) {
-    return el("p", { class: cls || null }, text);
+    return el("p", { class: cls || null }, ...linked(text || ""));
+  }
+
+  function readTurns() {
+    try {
+      const saved = JSON.parse(sessionStorage.getItem(TURNS_KEY) || "null");
+      if (saved && saved.conversation === state.conversation && Array.isArray(saved.turns)) return saved;
+    } catch (e) { /* storage off or corrupt: nothing to restore */ }
+    return null;
+  }
+
+  function saveTurns() {
+    try {
+      sessionStorage.setItem(TURNS_KEY, JSON.stringify({ conversation: state.conversation, lang: uiLang,
+        chosen, turns, transcript, handoffLastId }));
+    } catch (e) { /* storage full or off: a reload starts empty */ }
+  }
+
+  function record(turn) {
+    turns.push(turn);
+    if (turns.length > MAX_SAVED_TURNS) turns.splice(0, turns.length - MAX_SAVED_TURNS);
+    saveTurns();
+  }
+
+  function replay(turn) {
+    if (turn.type === "me") addMessage("me", t("you_said"), turn.lang, textBlock(turn.text));
+    else if (turn.type === "answer") renderAnswer(turn.result);
+    else if (turn.type === "system") addMessage("system", t("desk_said"), turn.lang, textBlock(turn.text));
   }
 
   // A machine translation with its original one tap away: a button (aria-expanded) that shows or hides it.
@@ -262,15 +315,19 @@
       }
       migrantItem.querySelector(".body").lang = body.lang;
       remember("migrant", text, body.lang);
+      record({ type: "me", text, lang: body.lang });
       if (body.lang_reason === "handoff") {  // a counselor has this conversation: the bot stays silent
         addMessage("system", t("desk_said"), body.lang, textBlock(body.message));
+        record({ type: "system", text: body.message, lang: body.lang });
         return;
       }
       renderAnswer(body);
+      record({ type: "answer", result: body });
       const a = body.answer;
       remember("bot", a ? [a.question, a.answer].filter(Boolean).join("\n") : (body.message || ""),
         a ? (a.answer_lang || body.lang) : body.lang);
       saveState();
+      saveTurns();
     } catch (e) {
       showError(t("error_server"));
     } finally {
@@ -314,6 +371,8 @@
       ui.counselor.hidden = true;
       addMessage("system", t("desk_said"), uiLang, textBlock(body.message));
       await openTicket(false);
+      handoffLastId = lastMessageId;  // the transcript: on the page already, and among the saved turns
+      record({ type: "system", text: body.message, lang: uiLang });
       ui.q.focus();
     } catch (e) {
       ui.consentError.textContent = t("error_server");
@@ -364,12 +423,13 @@
     if (!r.ok) return;
     const ticket = await r.json();
     for (const m of ticket.messages) {
-      if (replay) renderTicketMessage(m);
+      if (replay && m.id > handoffLastId) renderTicketMessage(m);
       else { shownMessages.add(m.id); lastMessageId = Math.max(lastMessageId, m.id); }
     }
     lastStatus = ticket.status;
     lastStatusMessage = ticket.status_message;
-    if (replay) addMessage("system", t("desk_said"), ticket.lang, textBlock(ticket.status_message));
+    const said = turns.some((turn) => turn.type === "system" && turn.text === ticket.status_message);
+    if (replay && !said) addMessage("system", t("desk_said"), ticket.lang, textBlock(ticket.status_message));
     applyStrings();
     if (ticket.status === "closed") { endTicket(); return; }
     poll();
@@ -378,6 +438,7 @@
   function forgetTicket() {
     state = { conversation: randomId(), handoffKey: null, ticket: null, token: null };
     saveState();
+    try { sessionStorage.removeItem(TURNS_KEY); } catch (e) { /* storage off */ }
     applyStrings();
     ui.counselor.hidden = false;
   }
@@ -451,7 +512,7 @@
   ui.handoffSend.addEventListener("click", sendHandoff);
   ui.handoffCancel.addEventListener("click", closeHandoff);
   ui.restart.addEventListener("click", () => {
-    try { localStorage.removeItem(STATE_KEY); } catch (e) { /* private mode */ }
+    try { localStorage.removeItem(STATE_KEY); sessionStorage.removeItem(TURNS_KEY); } catch (e) { /* private mode */ }
     window.location.reload();
   });
   document.addEventListener("visibilitychange", () => {
@@ -465,8 +526,18 @@
       chosen = saved;
       ui.lang.value = saved;
     }
+    const restored = readTurns();
+    if (restored && !chosen && restored.chosen) { chosen = restored.chosen; ui.lang.value = chosen; }
     if (chosen) await switchLanguage(chosen);
+    else if (restored && restored.lang) await switchLanguage(restored.lang);  // the conversation's language
+    if (restored) {
+      transcript.push(...(restored.transcript || []));
+      handoffLastId = restored.handoffLastId || 0;
+      turns = restored.turns;
+      turns.forEach(replay);
+    }
     saveState();
+    applyStrings();  // the page's own sentences with their phone numbers as links
     if (state.ticket) {
       ui.counselor.hidden = true;
       await openTicket(true);

@@ -100,8 +100,19 @@
       ...metaRow("Overdue", t.overdue ? el("strong", { class: "warn-text" }, "yes") : "no"),
       ...metaRow("Contact", contact),
     );
+    // Only what the server will accept from here (next_statuses); a queued ticket is claimed first.
     const status = $("t-status");
-    status.value = [...status.options].some((o) => o.value === t.status) ? t.status : "open";
+    status.replaceChildren(...(t.next_statuses || []).map((s) => el("option", { value: s }, s.replaceAll("_", " "))));
+    const mine = me && t.assigned_to === me.name;
+    const queued = t.status === "new";
+    $("t-claim-row").hidden = !queued;
+    $("t-held").hidden = queued || mine || t.status === "closed";
+    $("t-held").textContent = t.assigned_to && !mine ? `${t.assigned_to} holds this ticket; only they can work on it.` : "";
+    // The forms work only for the holder: disabled (not hidden) so the page says why.
+    for (const form of ["ticket-actions", "reply", "note", "kb-form"]) {
+      for (const field of $(form).elements) field.disabled = !mine;
+    }
+    $("t-status-apply").disabled = !mine || !status.options.length;
   }
 
   function translationCell(m) {
@@ -218,6 +229,9 @@
     act("/status", { status }, `Status changed to ${status.replaceAll("_", " ")}.`);
   });
   $("t-release").addEventListener("click", () => act("/release", undefined, "Released to the queue."));
+  $("t-claim").addEventListener("click", async () => {
+    if (await act("/claim", undefined, `You claimed ticket #${current.id}.`)) $("reply-text").focus();
+  });
 
   signIn(["counselor", "admin"], (user) => {
     me = user;
