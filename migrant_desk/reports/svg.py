@@ -19,10 +19,24 @@ def _text(x: float, y: float, text: str, anchor: str = "start", fill: str = "#22
             f"{escape(str(text))}</text>")
 
 
+def _width(text: str) -> float:
+    """Rough width at 12 px: Latin letters ~6.5 px, Hangul, Han, kana and other wide scripts ~12 px."""
+    return sum(6.5 if ord(c) < 0x0300 else 12.0 for c in text)
+
+
+def _fit(text: str, pixels: float) -> str:
+    """The text cut (with …) to about `pixels` wide, so a long label never runs out of the drawing."""
+    if _width(text) <= pixels:
+        return text
+    while text and _width(text) > pixels - 12:
+        text = text[:-1]
+    return text + "…"
+
+
 def _legend(series: list[str], y: float) -> tuple[str, float]:
     parts, x = [], 8.0
     for i, name in enumerate(series):
-        width = 22 + 7 * len(name)
+        width = 26 + _width(name)
         if x + width > 700:
             x, y = 8.0, y + 18
         parts.append(f'<rect x="{x:.1f}" y="{y - 10:.1f}" width="12" height="12" fill="{PALETTE[i % len(PALETTE)]}"/>')
@@ -51,7 +65,7 @@ def horizontal_bars(title: str, desc: str, categories: list[str], series: list[s
     parts = [legend]
     for r, (category, row_values, total) in enumerate(zip(categories, values, totals)):
         y = top + r * row
-        parts.append(_text(label_width - 6, y + 15, category[:28] + ("…" if len(category) > 28 else ""), "end"))
+        parts.append(_text(label_width - 6, y + 15, _fit(category, label_width - 10), "end"))
         x = label_width
         for s, value in enumerate(row_values):
             share = (100.0 * value / total if total else 0.0) if percent else value
