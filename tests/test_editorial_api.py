@@ -170,6 +170,10 @@ def test_review_required_by_configuration(app_env):
         client.put("/v1/editor/entries/phone-plan", headers=h(tokens["editor"]), json={"entry": entry})
         r = client.post("/v1/editor/entries/phone-plan/publish", headers=h(tokens["editor"]))
         assert r.status_code == 409 and r.json()["code"] == "review_required"
+        state = client.get("/v1/editor/entries/phone-plan", headers=h(tokens["second"])).json()
+        assert state["head_author_name"] == "eddie" and state["head_author"].startswith("user:")  # named
+        history = client.get("/v1/editor/entries/phone-plan/revisions", headers=h(tokens["second"])).json()
+        assert history[-1]["author_name"] == "eddie" and history[0]["author_name"] is None  # seeded by import
         assert client.post("/v1/editor/entries/phone-plan/review", headers=h(tokens["editor"])).status_code == 409
         assert client.post("/v1/editor/entries/phone-plan/review", headers=h(tokens["second"])).status_code == 200
         assert client.post("/v1/editor/entries/phone-plan/publish", headers=h(tokens["editor"])).status_code == 200

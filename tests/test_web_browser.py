@@ -315,6 +315,19 @@ def test_editor_changes_an_answer_publishes_and_the_chat_shows_it(server, open_p
     variant.get_by_role("button", name="Save draft").click()
     editor.locator("#announce").filter(has_text="saved as draft revision 2").wait_for()
     editor.locator("#entry-state").filter(has_text="unpublished changes").wait_for()
+    # issue 13: the author is named, cannot approve their own draft, and sees another editor's approval live
+    editor.locator("#revisions tr").first.locator("td").nth(1).filter(has_text=re.compile("^lan$")).wait_for()
+    assert editor.get_by_role("button", name="Approve the draft (review)").is_disabled()
+    editor.locator("#review-help").filter(has_text="another editor approves it").wait_for()
+    reviewer = sign_in(open_page, server, "/editor",
+                       server.cli("users", "add", "mi", "--role", "editor").stdout.strip())
+    reviewer.get_by_label("Search entries").fill("arc-registration")
+    reviewer.get_by_role("button", name="Search", exact=True).click()
+    reviewer.locator(".entry-row").filter(has_text="arc-registration").click()
+    reviewer.locator("#review-help").filter(has_text="Draft by lan").wait_for()
+    reviewer.get_by_role("button", name="Approve the draft (review)").click()
+    reviewer.locator("#announce").filter(has_text="You approved revision 2.").wait_for()
+    editor.locator("#entry-state").filter(has_text="review approved").wait_for()  # no reload: checked every 5 s
 
     page = chat(open_page, server, "vi-VN")
     assert ask(page, "vi", VI_QUESTION).locator(".answer").inner_text() == old  # a draft is not live

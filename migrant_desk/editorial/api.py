@@ -8,6 +8,7 @@ from typing import Any
 from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, Field
 
+from .. import auth
 from ..auth import User, app_store, require_role
 from ..errors import ApiError
 from ..validation import PathId
@@ -62,9 +63,20 @@ def list_entries(request: Request, q: str = "", _: User = Depends(editor)) -> li
     return rows
 
 
+def _person(request: Request, actor: str) -> str | None:
+    """A revision's author as a name: "user:3" -> "lan"; other actors ("import", "cli") have none."""
+    if not actor.startswith("user:"):
+        return None
+    try:
+        return auth.get_user(app_store(request).db, int(actor.removeprefix("user:"))).name
+    except (ValueError, auth.UserError):
+        return None
+
+
 @router.get("/entries/{entry_id}", response_model=EntryState)
 def get_entry(entry_id: str, request: Request, _: User = Depends(editor)) -> EntryState:
-    return _store(request).state(entry_id)
+    state = _store(request).state(entry_id)
+    return state.model_copy(update={"head_author_name": _person(request, state.head_author)})
 
 
 @router.post("/entries", response_model=SavedOut, status_code=201)
@@ -101,7 +113,7 @@ def accept_variant(entry_id: str, lang: str, request: Request, user: User = Depe
 
 @router.get("/entries/{entry_id}/revisions", response_model=list[RevisionOut])
 def revisions(entry_id: str, request: Request, _: User = Depends(editor)) -> list[RevisionOut]:
-    return _store(request).revisions(entry_id)
+    return [r.model_copy(update={"author_name": _person(request, r.author)}) for r in _store(request).revisions(entry_id)]
 
 
 @router.get("/entries/{entry_id}/diff")

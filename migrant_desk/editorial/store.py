@@ -96,7 +96,8 @@ class EditError(ApiError):
 
 class RevisionOut(BaseModel):
     number: int
-    author: str
+    author: str  # the actor id: "user:3", "import", "cli"
+    author_name: str | None = None  # the user's name, for people (filled in by the API)
     created_at: str
     note: str
     published: bool
@@ -115,6 +116,8 @@ class EntryState(BaseModel):
     published_revision: int | None
     has_unpublished_changes: bool
     review_approved: bool
+    head_author: str  # who wrote the draft head: a second editor must approve it (require_review)
+    head_author_name: str | None = None
     draft: dict
     published: dict | None
     variants: list[VariantStatusOut]
@@ -186,6 +189,8 @@ class EditorialStore:
             published_revision=row["published_revision"],
             has_unpublished_changes=row["published_revision"] != row["head_revision"],
             review_approved=row["review_approved_revision"] == row["head_revision"],
+            head_author=self.database.execute("SELECT author FROM kb_revisions WHERE entry_id = ? AND number = ?",
+                                              [entry_id, row["head_revision"]]).fetchone()[0],
             draft=draft, published=published, variants=variants,
         )
 

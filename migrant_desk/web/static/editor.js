@@ -15,6 +15,8 @@
     missing: "no variant in this language yet: write one and save it as a draft",
   };
 
+  const STATE_SECONDS = 5;  // how often the open entry's review state is checked
+  let me = null;           // the signed-in editor (/v1/me)
   let entry = null;        // EntryState of the open entry
   let lang = "en";         // the variant being edited
   let fromGap = null;      // the gap a new entry is being written for
@@ -87,8 +89,8 @@
     if (focus) $("entry-title").focus();
   }
 
-  function renderEntry() {
-    $("entry-title").textContent = entry.id;
+  // The state line and the review and publish buttons (also refreshed on their own, without touching the form).
+  function renderState() {
     $("entry-state").replaceChildren(el("span", {},
       `Draft revision ${entry.head_revision} · published revision ${entry.published_revision ?? "none"} `,
       entry.has_unpublished_changes ? el("span", { class: "badge warn" }, "unpublished changes") :
@@ -96,7 +98,18 @@
       entry.review_approved ? el("span", { class: "badge ok" }, "review approved") : null,
       entry.archived ? el("span", { class: "badge" }, "archived") : null));
     $("publish").disabled = !entry.has_unpublished_changes;
-    $("review").disabled = !entry.has_unpublished_changes || entry.review_approved;
+    // A second editor approves: the head revision's own author cannot (the server refuses it: self_review).
+    const ownDraft = me && entry.head_author === `user:${me.id}`;
+    $("review").disabled = !entry.has_unpublished_changes || entry.review_approved || ownDraft;
+    $("review-help").textContent = ownDraft && entry.has_unpublished_changes && !entry.review_approved
+      ? "You wrote this draft: another editor approves it." :
+      entry.has_unpublished_changes && !entry.review_approved
+        ? `Draft by ${entry.head_author_name || entry.head_author}: waiting for another editor's review.` : "";
+  }
+
+  function renderEntry() {
+    $("entry-title").textContent = entry.id;
+    renderState();
     $("langs").replaceChildren(...LANGS.map((code) => {
       const status = statusOf(code);
       return el("li", {}, el("button", { type: "button", class: "lang-btn", "aria-pressed": String(code === lang),
@@ -198,7 +211,7 @@
     $("revisions").replaceChildren(...result.data.slice().reverse().map((r) => el("tr", {},
       el("td", {}, String(r.number), r.published ? el("span", { class: "badge ok" }, " published") : null,
         r.number === head ? el("span", { class: "badge" }, " draft head") : null),
-      el("td", {}, r.author), el("td", {}, time(r.created_at)), el("td", {}, r.note || ""),
+      el("td", {}, r.author_name || r.author), el("td", {}, time(r.created_at)), el("td", {}, r.note || ""),
       el("td", {}, el("div", { class: "buttons" },
         r.number > 1 ? el("button", { type: "button", class: "secondary small", "aria-label": `Compare revision ${r.number} with ${r.number - 1}`,
           onclick: () => showDiff(r.number - 1, r.number) }, "Diff") : null,
@@ -328,7 +341,32 @@
     }
   }
 
-  signIn(["editor", "admin"], () => {
+  // The open entry's review and publish state follows other editors' actions without a reload.
+  async function refreshState() {
+    if (!entry || document.hidden) return;
+    const result = await api(`/v1/editor/entries/${entry.id}`);
+    if (!result.ok) return;
+    if (result.data.id !== entry.id) return;
+    if (result.data.head_revision !== entry.head_revision) {  // someone saved: say so, keep what is typed here
+      say(`Revision ${result.data.head_revision} was saved by ${result.data.head_author_name || result.data.head_author}; ` +
+        "open the entry again to see it.");
+      return;
+    }
+    const changed = ["published_revision", "review_approved"].some((k) => result.data[k] !== entry[k]);
+    if (changed) {
+      const approvedNow = result.data.review_approved && !entry.review_approved;
+      for (const k of ["published_revision", "review_approved", "has_unpublished_changes", "published"]) {
+        entry[k] = result.data[k];
+      }
+      renderState();
+      loadRevisions();
+      if (approvedNow) say(`Revision ${entry.head_revision} was approved by another editor.`);
+    }
+  }
+
+  signIn(["editor", "admin"], (user) => {
+    me = user;
+    setInterval(refreshState, STATE_SECONDS * 1000);
     $("t-lang").value = "zh";
     loadEntries();
     if (window.location.hash === "#gaps") showTab("gaps");  // the reports page links here
