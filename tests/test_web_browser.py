@@ -479,6 +479,23 @@ def test_reload_keeps_the_conversation_and_every_number_is_a_link(server, open_p
     page.locator(".msg.system").filter(has_text=message("counselor_has_case", "vi")).wait_for()
 
 
+def test_a_question_sent_offline_stays_in_the_box_and_goes_when_sent_again(server, open_page):
+    """Issue 13, item 5: nothing typed is lost when the network is down."""
+    page = chat(open_page, server, "en-US")
+    question = "How do I extend my stay in Korea?"
+    box = page.get_by_label(message("ask_placeholder", "en"))
+    page.context.set_offline(True)
+    box.fill(question)
+    page.get_by_role("button", name=message("send", "en"), exact=True).click()
+    page.locator("#error").filter(has_text=message("error_server", "en")).wait_for()
+    assert box.input_value() == question and "failed" in page.locator(".msg.me").last.get_attribute("class")
+    page.context.set_offline(False)
+    before = page.locator(".msg.bot").count()
+    page.get_by_role("button", name=message("send", "en"), exact=True).click()
+    page.locator(".msg.bot").nth(before).wait_for()
+    assert box.input_value() == ""
+
+
 # --- the reports page ---------------------------------------------------------------------------------------------
 
 def test_manager_reads_the_reports_after_the_days_traffic(server, open_page):

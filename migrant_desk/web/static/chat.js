@@ -308,7 +308,12 @@
         text, lang: chosen || undefined, lang_hint: chosen ? undefined : uiLang,
         conversation_id: state.conversation } });
       const body = await r.json().catch(() => ({}));
-      if (!r.ok) { showError(errorText(body.code)); migrantItem.classList.add("failed"); return; }
+      if (!r.ok) {
+        showError(errorText(body.code));
+        migrantItem.classList.add("failed");
+        if (r.status >= 500 || r.status === 429) keepForRetry(text);  // the question is fine: send it again
+        return;
+      }
       if (!chosen && body.lang_reason === "detected" && body.lang !== uiLang) {
         await switchLanguage(body.lang);
         migrantItem.querySelector(".who").textContent = t("you_said");  // written before the switch
@@ -329,10 +334,19 @@
       saveState();
       saveTurns();
     } catch (e) {
-      showError(t("error_server"));
+      showError(t("error_server"));  // offline or the server unreachable
+      migrantItem.classList.add("failed");
+      keepForRetry(text);
     } finally {
       setBusy(false);
     }
+  }
+
+  // A question that failed for the network's or the server's sake goes back into the box, so one tap on Send
+  // tries again (nothing typed is lost).
+  function keepForRetry(text) {
+    if (!ui.q.value.trim()) ui.q.value = text;
+    ui.q.focus();
   }
 
   // --- handoff and the counselor's replies -------------------------------------------------------------------
