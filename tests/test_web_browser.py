@@ -239,6 +239,7 @@ def test_migrant_hands_off_counselor_claims_and_replies_migrant_sees_it(server, 
 
     console = sign_in(open_page, server, "/console", token)
     console.locator(".ticket-row").filter(has_text="#1").wait_for()
+    assert console.title().startswith("(1) ")  # one ticket waiting, seen from any tab
     console.get_by_role("button", name="Claim next").click()
     console.get_by_role("heading", name="Ticket #1 · vi · Tiếng Việt").wait_for()
     transcript = console.locator("#messages")
@@ -477,6 +478,10 @@ def test_reload_keeps_the_conversation_and_every_number_is_a_link(server, open_p
     offered = console.locator("#t-status option").evaluate_all("options => options.map(o => o.value)")
     assert offered == ["waiting_on_migrant", "open", "resolved"]
     page.locator(".msg.system").filter(has_text=message("counselor_has_case", "vi")).wait_for()
+    reply = "Chào bạn, tôi đã nhận hồ sơ."
+    console.get_by_label("Reply to the migrant").fill(reply)
+    console.get_by_label("Reply to the migrant").press("Control+Enter")  # sends without the button
+    page.locator(".msg.counselor").filter(has_text=reply).wait_for()
 
 
 def test_a_question_sent_offline_stays_in_the_box_and_goes_when_sent_again(server, open_page):

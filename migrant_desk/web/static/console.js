@@ -18,6 +18,7 @@
 
   const sleep = (ms) => new Promise((done) => setTimeout(done, ms));
   const langName = (code) => `${code} · ${config.languages[code] || code}`;
+  const TITLE = document.title;
 
   // --- the queue --------------------------------------------------------------------------------------------
 
@@ -37,6 +38,9 @@
     const list = $("tickets");
     list.replaceChildren(...result.data.map(ticketRow));
     $("queue-count").textContent = `${result.data.length} ticket${result.data.length === 1 ? "" : "s"}`;
+    // Waiting in the queue, in the tab's title: seen from another tab or window.
+    const waiting = result.data.filter((t) => t.status === "new").length;
+    document.title = (waiting ? `(${waiting}) ` : "") + TITLE;
     const teams = new Set(me.teams);
     result.data.forEach((t) => t.team && teams.add(t.team));
     $("teams").replaceChildren(...[...teams].sort().map((team) => el("option", { value: team })));
@@ -216,6 +220,15 @@
     if (!text) { fail("Write a reply first."); $("reply-text").focus(); return; }
     if (await act("/messages", { text, lang: $("reply-lang").value }, "Reply sent.")) $("reply-text").value = "";
   });
+  // Ctrl+Enter (or Cmd+Enter) sends the reply or the note being written.
+  for (const [box, form] of [["reply-text", "reply"], ["note-text", "note"]]) {
+    $(box).addEventListener("keydown", (event) => {
+      if (event.key === "Enter" && (event.ctrlKey || event.metaKey) && !event.isComposing) {
+        event.preventDefault();
+        $(form).requestSubmit();
+      }
+    });
+  }
   $("note").addEventListener("submit", async (event) => {
     event.preventDefault();
     const text = $("note-text").value.trim();
