@@ -28,7 +28,7 @@ def outcome_counter(request: Request) -> OutcomeCounter:
 
 
 Reader = Annotated[User, Depends(require_role("editor", "admin"))]
-Counter = Annotated[OutcomeCounter, Depends(outcome_counter)]
+Outcomes = Annotated[OutcomeCounter, Depends(outcome_counter)]
 Since = Annotated[dt.date | None, Query(description="first day (UTC), default: 30 days before `until`")]
 Until = Annotated[dt.date | None, Query(description="last day (UTC), default: today")]
 
@@ -56,19 +56,19 @@ def as_csv(rows: list[OutcomeRow]) -> str:
 
 
 @router.get("/outcomes", response_model=list[OutcomeRow])
-def outcomes(counter: Counter, _: Reader, since: Since = None, until: Until = None) -> list[OutcomeRow]:
+def outcomes(counter: Outcomes, _: Reader, since: Since = None, until: Until = None) -> list[OutcomeRow]:
     """Questions per day, language, category and outcome (default: the last 30 days)."""
     return counter.rows(*window(since, until))
 
 
 @router.get("/outcomes.csv", response_class=CSVResponse)
-def outcomes_csv(counter: Counter, _: Reader, since: Since = None, until: Until = None) -> Response:
+def outcomes_csv(counter: Outcomes, _: Reader, since: Since = None, until: Until = None) -> Response:
     return CSVResponse(as_csv(counter.rows(*window(since, until))),
                        headers={"Content-Disposition": 'attachment; filename="outcomes.csv"'})
 
 
 @router.get("/charts", response_model=list[Chart])
-def charts(request: Request, counter: Counter, _: Reader, since: Since = None, until: Until = None,
+def charts(request: Request, counter: Outcomes, _: Reader, since: Since = None, until: Until = None,
            lang: Annotated[str, Query(description="language of the labels", max_length=8)] = "en") -> list[Chart]:
     """Every report for the range: title, SVG chart and its data table, labels in `lang`."""
     if lang not in SUPPORTED_LANGUAGES:
@@ -78,7 +78,7 @@ def charts(request: Request, counter: Counter, _: Reader, since: Since = None, u
 
 
 @router.get("/{chart_id}.csv", response_class=CSVResponse, responses={404: {}})
-def chart_csv(chart_id: str, request: Request, counter: Counter, _: Reader, since: Since = None,
+def chart_csv(chart_id: str, request: Request, counter: Outcomes, _: Reader, since: Since = None,
               until: Until = None) -> Response:
     """One chart's data table as CSV (machine column names), the same rows the chart is drawn from."""
     if chart_id not in CHART_IDS:
