@@ -21,6 +21,10 @@ if [ "$extra" = "test" ]; then
     fi
     rm -f "$apt_log"
   fi
+  # axe-core, injected into the pages by the browser tests (accessibility checks); from the npm registry.
+  if [ ! -f tests/.node/node_modules/axe-core/axe.min.js ]; then
+    npm install --silent --no-audit --no-fund --prefix tests/.node axe-core@4.14.1 >/dev/null
+  fi
 else
   python3 -m pip install --quiet -e .
 fi

@@ -98,6 +98,20 @@ def screenshot(page, name: str, full_page: bool = False) -> None:
     page.screenshot(path=str(SCREENSHOTS / name), full_page=full_page)
 
 
+AXE = PROJECT_ROOT / "tests" / ".node" / "node_modules" / "axe-core" / "axe.min.js"
+
+
+def axe_violations(page) -> list[dict]:
+    """Serious and moderate axe-core violations on the page as it is now (axe runs through the DevTools
+    protocol, so the pages' Content-Security-Policy stays as it is)."""
+    if not AXE.exists():
+        pytest.fail(f"{AXE} is missing: run `bash scripts/install.sh test` (installs axe-core from npm)")
+    page.evaluate(AXE.read_text(encoding="utf-8") + ";0")
+    found = page.evaluate("""async () => (await axe.run(document, {resultTypes: ["violations"]})).violations
+        .map(v => ({id: v.id, impact: v.impact, nodes: v.nodes.map(n => n.target.join(" "))}))""")
+    return [v for v in found if v["impact"] in ("serious", "critical", "moderate")]
+
+
 def chat(open_page, server, locale: str, width: int = 414, height: int = 896):
     page = open_page(server.base + "/", width, height, locale)
     page.wait_for_selector("body[data-ready=true]", state="attached")
@@ -309,7 +323,7 @@ def test_editor_changes_an_answer_publishes_and_the_chat_shows_it(server, open_p
     editor.get_by_role("button", name="Search", exact=True).click()
     editor.locator(".entry-row").filter(has_text="arc-registration").click()
     editor.get_by_role("heading", name="arc-registration").wait_for()
-    editor.get_by_role("button", name="vi · Tiếng Việt: human").click()
+    editor.get_by_role("button", name="vi human · Tiếng Việt").click()
     variant = editor.locator("#variant-form")
     assert variant.get_by_label("Answer", exact=True).input_value() == old
     variant.get_by_label("Answer", exact=True).fill(new)
@@ -329,6 +343,7 @@ def test_editor_changes_an_answer_publishes_and_the_chat_shows_it(server, open_p
     reviewer.get_by_role("button", name="Approve the draft (review)").click()
     reviewer.locator("#announce").filter(has_text="You approved revision 2.").wait_for()
     editor.locator("#entry-state").filter(has_text="review approved").wait_for()  # no reload: checked every 5 s
+    assert axe_violations(editor) == []  # an open entry with its language buttons and history
 
     page = chat(open_page, server, "vi-VN")
     assert ask(page, "vi", VI_QUESTION).locator(".answer").inner_text() == old  # a draft is not live
@@ -340,9 +355,9 @@ def test_editor_changes_an_answer_publishes_and_the_chat_shows_it(server, open_p
     screenshot(editor, "editor.png", full_page=True)
 
     # history: roll back to revision 1, publish, and the chat has the old text again
-    editor.get_by_role("button", name="Roll back to revision 1").wait_for()
+    editor.get_by_role("button", name="Roll back to this: revision 1").wait_for()
     assert editor.locator("#revisions tr").count() == 2
-    editor.get_by_role("button", name="Roll back to revision 1").click()
+    editor.get_by_role("button", name="Roll back to this: revision 1").click()
     editor.locator("#announce").filter(has_text="draft revision 3 has revision 1's content").wait_for()
     editor.locator("#entry-state").filter(has_text="unpublished changes").wait_for()
     editor.get_by_role("button", name="Publish the draft").click()
@@ -444,6 +459,7 @@ def test_reload_keeps_the_conversation_and_every_number_is_a_link(server, open_p
     assert restored.locator("a.call").get_attribute("href") == "tel:1345"
     assert restored.locator(".meta a").get_attribute("href").startswith("http")
     assert page.locator("html").get_attribute("lang") == "vi"
+    assert axe_violations(page) == []  # a conversation with an answer, its links and the emergency banner
 
     page.locator("#counselor").click()
     page.get_by_label(message("consent_contact", "vi")).check()
@@ -477,6 +493,7 @@ def test_reload_keeps_the_conversation_and_every_number_is_a_link(server, open_p
     assert console.locator("#t-claim-row").is_hidden()
     offered = console.locator("#t-status option").evaluate_all("options => options.map(o => o.value)")
     assert offered == ["waiting_on_migrant", "open", "resolved"]
+    assert axe_violations(console) == []  # a claimed ticket with its conversation and forms
     page.locator(".msg.system").filter(has_text=message("counselor_has_case", "vi")).wait_for()
     reply = "Chào bạn, tôi đã nhận hồ sơ."
     console.get_by_label("Reply to the migrant").fill(reply)
@@ -512,6 +529,7 @@ def test_manager_reads_the_reports_after_the_days_traffic(server, open_page):
     sections = page.locator("section.report")
     assert sections.count() == 6
     screenshot(page, "reports.png", full_page=True)  # charts, tables folded: what a manager sees first
+    assert axe_violations(page) == []
     for i in range(6):
         section = sections.nth(i)
         title = section.locator("h2").inner_text()

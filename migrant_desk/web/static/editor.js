@@ -113,7 +113,7 @@
     $("langs").replaceChildren(...LANGS.map((code) => {
       const status = statusOf(code);
       return el("li", {}, el("button", { type: "button", class: "lang-btn", "aria-pressed": String(code === lang),
-        "aria-label": `${langName(code)}: ${status}`, onclick: () => { lang = code; renderEntry(); $("v-answer").focus(); } },
+        "aria-label": `${code} ${status} · ${config.languages[code] || code}`, onclick: () => { lang = code; renderEntry(); $("v-answer").focus(); } },
         el("strong", {}, code), " ", el("span", { class: "st-" + status }, status)));
     }));
     const variant = entry.draft.translations[lang];
@@ -213,9 +213,9 @@
         r.number === head ? el("span", { class: "badge" }, " draft head") : null),
       el("td", {}, r.author_name || r.author), el("td", {}, time(r.created_at)), el("td", {}, r.note || ""),
       el("td", {}, el("div", { class: "buttons" },
-        r.number > 1 ? el("button", { type: "button", class: "secondary small", "aria-label": `Compare revision ${r.number} with ${r.number - 1}`,
+        r.number > 1 ? el("button", { type: "button", class: "secondary small", "aria-label": `Diff: compare revision ${r.number} with ${r.number - 1}`,
           onclick: () => showDiff(r.number - 1, r.number) }, "Diff") : null,
-        r.number !== head ? el("button", { type: "button", class: "secondary small", "aria-label": `Roll back to revision ${r.number}`,
+        r.number !== head ? el("button", { type: "button", class: "secondary small", "aria-label": `Roll back to this: revision ${r.number}`,
           onclick: () => rollback(r.number) }, "Roll back to this") : null)))));
   }
 
