@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -16,7 +14,7 @@ from ..errors import ApiError
 from ..languages import SUPPORTED_LANGUAGES
 from .charts import Chart
 from .counts import OutcomeCounter, OutcomeRow
-from .service import CHART_IDS, report_charts, table_csv
+from .service import CHART_IDS, csv_text, report_charts, table_csv
 
 MAX_RANGE_DAYS = 366
 
@@ -48,11 +46,8 @@ def window(since: dt.date | None, until: dt.date | None) -> tuple[dt.date, dt.da
 
 
 def as_csv(rows: list[OutcomeRow]) -> str:
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(["day", "lang", "category", "outcome", "count"])
-    writer.writerows([r.day, r.lang, r.category, r.outcome, r.count] for r in rows)
-    return out.getvalue()
+    return csv_text(["day", "lang", "category", "outcome", "count"],
+                    ([r.day, r.lang, r.category, r.outcome, r.count] for r in rows))
 
 
 @router.get("/outcomes", response_model=list[OutcomeRow])

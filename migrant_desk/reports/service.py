@@ -3,15 +3,19 @@
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import io
+from collections.abc import Iterable, Sequence
 
 import sqlite_utils
 
 from ..editorial import gaps
 from . import charts, store
 
-CHART_IDS = ("questions-per-day", "outcomes-by-language", "outcomes-by-category", "handoffs-sla", "content-gaps",
-             "publish-effect")
+# The charts drawn from the daily outcome counts, then the others.
+OUTCOME_CHARTS = ("questions-per-day", "outcomes-by-language", "outcomes-by-category")
+CHART_IDS = (*OUTCOME_CHARTS, "handoffs-sla", "content-gaps", "publish-effect")
 
 
 def report_charts(database: sqlite_utils.Database, since: dt.date, until: dt.date, lang: str,
@@ -19,7 +23,7 @@ def report_charts(database: sqlite_utils.Database, since: dt.date, until: dt.dat
     """Every chart (or only the one with id `only`). Counts must be flushed to the database first."""
     wanted = set(CHART_IDS) if only is None else {only}
     out: list[charts.Chart] = []
-    outcome_rows = store.outcome_rows(database, since, until) if wanted & set(CHART_IDS[:3]) else []
+    outcome_rows = store.outcome_rows(database, since, until) if wanted & set(OUTCOME_CHARTS) else []
     if "questions-per-day" in wanted:
         out.append(charts.questions_per_day(outcome_rows, since, until, lang))
     if "outcomes-by-language" in wanted:
@@ -39,12 +43,14 @@ def report_charts(database: sqlite_utils.Database, since: dt.date, until: dt.dat
     return out
 
 
-def table_csv(table: charts.Table) -> str:
-    import csv
-    import io
-
+def csv_text(columns: Sequence[str], rows: Iterable[Sequence]) -> str:
+    """A header line and the rows, empty cells for None: every CSV the reports give."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(table.columns)
-    writer.writerows(["" if v is None else v for v in row] for row in table.rows)
+    writer.writerow(columns)
+    writer.writerows(["" if v is None else v for v in row] for row in rows)
     return buffer.getvalue()
+
+
+def table_csv(table: charts.Table) -> str:
+    return csv_text(table.columns, table.rows)

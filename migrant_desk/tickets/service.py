@@ -140,17 +140,12 @@ class TicketService:
         self.close_expired()
         now = self.now()
         with self.tickets.transaction() as d:
-            if self.tickets.held_count(user.id, d) >= user.capacity:
-                raise TicketError(409, "at_capacity", f"You hold {user.capacity} ticket(s), your capacity; resolve "
-                                                      "or release one first.")
+            self._check_capacity(d, user)
             ticket_id = routing.pick(d, user, self.tickets.staff(d), now,
                                      dt.timedelta(minutes=self.settings.spill_after_minutes))
             if ticket_id is None:
                 return None
-            ticket = self.tickets.ticket(ticket_id, d)
-            self._move(d, ticket, "assigned", f"user:{user.id}", now,
-                       {"assigned_to": user.id, "claimed_at": iso(now)})
-            self.tickets.event(d, ticket_id, iso(now), f"user:{user.id}", "assigned", None, f"user:{user.id}")
+            self._take(d, self.tickets.ticket(ticket_id, d), user, now)
         self.notifier.notify(ticket_id)
         return self.get(ticket_id)
 
@@ -162,14 +157,20 @@ class TicketService:
             if ticket["status"] != "new":
                 raise TicketError(409, "not_in_queue", f"Ticket {ticket_id} is no longer in the queue (it is "
                                                        f"{ticket['status'].replace('_', ' ')}); reload to see who has it.")
-            if self.tickets.held_count(user.id, d) >= user.capacity:
-                raise TicketError(409, "at_capacity", f"You hold {user.capacity} ticket(s), your capacity; resolve "
-                                                      "or release one first.")
-            self._move(d, ticket, "assigned", f"user:{user.id}", now,
-                       {"assigned_to": user.id, "claimed_at": iso(now)})
-            self.tickets.event(d, ticket_id, iso(now), f"user:{user.id}", "assigned", None, f"user:{user.id}")
+            self._check_capacity(d, user)
+            self._take(d, ticket, user, now)
         self.notifier.notify(ticket_id)
         return self.get(ticket_id)
+
+    def _check_capacity(self, d, user: User) -> None:
+        if self.tickets.held_count(user.id, d) >= user.capacity:
+            raise TicketError(409, "at_capacity", f"You hold {user.capacity} ticket(s), your capacity; resolve "
+                                                  "or release one first.")
+
+    def _take(self, d, ticket: dict, user: User, now: dt.datetime) -> None:
+        """A counselor claims a queued ticket for themselves (claim_next and claim)."""
+        self._move(d, ticket, "assigned", f"user:{user.id}", now, {"assigned_to": user.id, "claimed_at": iso(now)})
+        self.tickets.event(d, ticket["id"], iso(now), f"user:{user.id}", "assigned", None, f"user:{user.id}")
 
     def assign(self, ticket_id: int, counselor: User, actor: User) -> dict:
         """An admin gives a ticket to a counselor, or moves it from one to another (capacity is theirs to judge)."""

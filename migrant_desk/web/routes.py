@@ -19,7 +19,6 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from jinja2 import Environment, PackageLoader, select_autoescape
 
-from ..contacts import phone_numbers
 from ..errors import ApiError
 from ..languages import SUPPORTED_LANGUAGES
 from ..messages import catalogue
@@ -136,7 +135,7 @@ def chat_page(request: Request, lang: str | None = None) -> HTMLResponse:
     strings = chat_strings(ui_lang)
     runtime = request.app.state.runtime
     config = {"lang": ui_lang, "chosen": chosen, "strings": strings, "max_chars": runtime.settings.max_text_chars,
-              "phones": phone_numbers(runtime.service.entries.values())}
+              "phones": runtime.service.phones}
     return _page("chat.html", lang=ui_lang, t=strings, languages=SUPPORTED_LANGUAGES, chosen=chosen,
                  config=_json_for_script(config))
 

@@ -327,12 +327,11 @@
         return;
       }
       renderAnswer(body);
-      record({ type: "answer", result: body });
       const a = body.answer;
       remember("bot", a ? [a.question, a.answer].filter(Boolean).join("\n") : (body.message || ""),
         a ? (a.answer_lang || body.lang) : body.lang);
+      record({ type: "answer", result: body });  // saves the turns with the transcript as it is now
       saveState();
-      saveTurns();
     } catch (e) {
       showError(t("error_server"));  // offline or the server unreachable
       migrantItem.classList.add("failed");
