@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from functools import lru_cache
 
 from .knowledge_base import Contact, Entry
+from .languages import BABEL_LOCALE
 from .messages import catalogue, message
 
 # A Korean service or phone number as it appears in text: 112, 1345, 1588-0075, 02-123-4567, 010-1234-5678.
@@ -19,7 +20,6 @@ from .messages import catalogue, message
 PHONE_IN_TEXT = re.compile(r"(?<![\d\-])(?<!\d[.,\u00a0\u202f])(?:0\d{1,2}-\d{3,4}-\d{4}|1\d{3}-\d{4}|1\d{2,3})(?![\d\-]|[.,\u00a0\u202f]\d)")
 
 _DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-_BABEL_LOCALE = {"tl": "fil"}  # Babel names Filipino "fil"
 
 
 @lru_cache(maxsize=32)
@@ -27,7 +27,7 @@ def _day_names(lang: str) -> tuple[str, ...]:
     from babel.dates import get_day_names
 
     try:
-        names = get_day_names("abbreviated", locale=_BABEL_LOCALE.get(lang, lang))
+        names = get_day_names("abbreviated", locale=BABEL_LOCALE.get(lang, lang))
     except Exception:  # noqa: BLE001 - an unknown locale reads in English rather than failing the answer
         names = get_day_names("abbreviated", locale="en")
     return tuple(names[i] for i in range(7))

@@ -28,6 +28,8 @@ SUPPORTED_LANGUAGES: dict[str, str] = {
     "my": "မြန်မာ",
     "si": "සිංහල",
 }
+# Babel's locale for a code where it differs from ours (Babel names Filipino "fil").
+BABEL_LOCALE = {"tl": "fil"}
 MIN_CHARS_FOR_DETECTION = 4
 MIN_PROBABILITY = 0.6
 

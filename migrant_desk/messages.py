@@ -8,7 +8,7 @@ from importlib import resources
 
 import yaml
 
-from .languages import SUPPORTED_LANGUAGES
+from .languages import BABEL_LOCALE, SUPPORTED_LANGUAGES
 
 FALLBACK_LANG = "en"
 
@@ -35,5 +35,17 @@ def message(key: str, lang: str, **values: str) -> str:
     return template.format(**values) if values else template
 
 
-def language_name(code: str) -> str:
+@lru_cache(maxsize=512)
+def language_name(code: str, in_lang: str | None = None) -> str:
+    """The language's own name ("Tiếng Việt"), or its name in `in_lang` ("អង់គ្លេស" for English in Khmer): a
+    sentence in Khmer names English in Khmer script, not in Latin letters."""
+    if in_lang and in_lang != code:
+        from babel import Locale, UnknownLocaleError
+
+        try:
+            name = Locale.parse(BABEL_LOCALE.get(in_lang, in_lang)).languages.get(BABEL_LOCALE.get(code, code))
+        except (UnknownLocaleError, ValueError):
+            name = None
+        if name:
+            return name
     return SUPPORTED_LANGUAGES.get(code, code)

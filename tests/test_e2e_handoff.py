@@ -79,12 +79,12 @@ def test_ask_handoff_claim_reply_read_resolve(server):
     assert korean["original_text"] == "잠시만 기다려 주세요." and korean["original_lang"] == "ko"
     if korean["translated"]:  # a deployer installed a ko→vi model: shown translated, with the notice
         assert korean["lang"] == "vi" and korean["notice"] == message(
-            "machine_translated", "vi", source_language=language_name("ko"))
+            "machine_translated", "vi", source_language=language_name("ko", "vi"))
     else:
         assert korean["text"] == "잠시만 기다려 주세요." and korean["notice"] in (
             message("no_translation_available", "vi", language=language_name("vi"),
-                    answer_language=language_name("ko")),
-            message("translation_unreliable", "vi", answer_language=language_name("ko")))
+                    answer_language=language_name("ko", "vi")),
+            message("translation_unreliable", "vi", answer_language=language_name("ko", "vi")))
 
     # 6. the migrant answers, the counselor resolves
     assert call("POST", f"{base}/v1/tickets/{ticket_id}/messages", migrant,

@@ -25,3 +25,14 @@ def test_uncertain_guess_falls_back_and_says_what_it_guessed():
     assert choice.lang == "ko"
     assert choice.reason == "fallback-uncertain"
     assert choice.detected in SUPPORTED_LANGUAGES and choice.probability < 0.6
+
+
+def test_a_language_is_named_in_the_askers_language_and_script():
+    from migrant_desk.messages import language_name
+
+    assert language_name("vi") == "Tiếng Việt"  # its own name when no other language is asked for
+    assert language_name("en", "km") == "អង់គ្លេស"  # Khmer script, not "English" in Latin letters
+    assert language_name("ko", "ru") == "корейский"
+    assert language_name("en", "tl") == "English"  # Babel knows Tagalog as Filipino ("fil")
+    for asker in ("my", "si", "ne", "mn", "th"):
+        assert not language_name("en", asker).isascii(), asker

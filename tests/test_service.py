@@ -23,7 +23,7 @@ def test_missing_variant_falls_back_to_english_and_says_so(runtime):
     assert result.answered and result.answer.id == "garbage-separation"
     assert result.answer.answer_lang == "en" and result.answer.answer == entry.translations["en"].answer
     assert result.notice == message("answer_in_other_language", "th", language=language_name("th"),
-                                    answer_language=language_name("en"))
+                                    answer_language=language_name("en", "th"))
 
 
 def test_out_of_scope_question_abstains_and_offers_a_counselor(runtime):

@@ -143,7 +143,7 @@ def test_reply_in_another_language_without_a_model_shows_the_original_with_a_not
                       headers=bearer(ticket["access_token"])).json()["messages"][-1]
     assert last["text"] == last["original_text"] == "여권을 돌려받을 수 있습니다." and last["translated"] is False
     assert last["notice"] == message("no_translation_available", "vi", language=language_name("vi"),
-                                     answer_language=language_name("ko"))
+                                     answer_language=language_name("ko", "vi"))
 
 
 def test_kb_answer_goes_in_the_migrants_language_with_its_source(desk, runtime):

@@ -59,7 +59,7 @@ def test_counselor_reply_is_shown_translated_with_the_original_and_a_notice(desk
     shown = migrant_view(service, tid)[-1]
     assert shown.text == "<vi> 언제부터 월급을 못 받으셨어요?" and shown.lang == "vi" and shown.translated
     assert shown.original_text == "언제부터 월급을 못 받으셨어요?" and shown.original_lang == "ko"
-    assert shown.notice == message("machine_translated", "vi", source_language=language_name("ko"))
+    assert shown.notice == message("machine_translated", "vi", source_language=language_name("ko", "vi"))
 
 
 def test_migrant_words_reach_the_counselor_side_by_side(desk):
@@ -80,7 +80,7 @@ def test_a_rejected_translation_is_not_shown_to_the_migrant(desk):
     assert stored["translation_status"] == "rejected" and stored["translation_score"] == pytest.approx(0.12)
     shown = migrant_view(service, tid)[-1]
     assert shown.text == "이 문장은 refuse 됩니다." and not shown.translated
-    assert shown.notice == message("translation_unreliable", "vi", answer_language=language_name("ko"))
+    assert shown.notice == message("translation_unreliable", "vi", answer_language=language_name("ko", "vi"))
 
 
 def test_a_failing_translator_loses_no_message(desk):
@@ -90,7 +90,7 @@ def test_a_failing_translator_loses_no_message(desk):
     assert stored["body"] == "crash 테스트" and stored["translation_status"] == "unavailable"
     assert "RuntimeError" in stored["translation_reason"]
     assert migrant_view(service, tid)[-1].notice == message(
-        "no_translation_available", "vi", language=language_name("vi"), answer_language=language_name("ko"))
+        "no_translation_available", "vi", language=language_name("vi"), answer_language=language_name("ko", "vi"))
 
 
 def test_same_language_needs_no_translation(desk):

@@ -53,14 +53,15 @@ def migrant_message_out(row: dict, ticket_lang: str) -> MigrantMessageOut:
     text, lang, translated, notice = row["body"], row["lang"], False, None
     if row["author_kind"] == "counselor" and row["lang"] != ticket_lang:
         status = row["translation_status"]
+        other = language_name(row["lang"], ticket_lang)  # named in the migrant's language and script
         if status == "machine" and row["translation"]:
             text, lang, translated = row["translation"], row["translation_lang"], True
-            notice = message("machine_translated", ticket_lang, source_language=language_name(row["lang"]))
+            notice = message("machine_translated", ticket_lang, source_language=other)
         elif status == "rejected":
-            notice = message("translation_unreliable", ticket_lang, answer_language=language_name(row["lang"]))
+            notice = message("translation_unreliable", ticket_lang, answer_language=other)
         else:
             notice = message("no_translation_available", ticket_lang, language=language_name(ticket_lang),
-                             answer_language=language_name(row["lang"]))
+                             answer_language=other)
     return MigrantMessageOut(id=row["id"], author=row["author_kind"], text=text, lang=lang,
                              original_text=row["body"], original_lang=row["lang"], translated=translated,
                              notice=notice, created_at=row["created_at"])

@@ -78,13 +78,13 @@ def choose_answer(entry: Entry, lang: str, translations: AnswerTranslations | No
                 scores = [s for s in (q_row.gate_score, a_row.gate_score) if s is not None]
                 return ShownAnswer(
                     question=q_row.text, answer=a_row.text, lang=lang, translation="machine",
-                    notice=message("machine_translated", lang, source_language=language_name(src)),
+                    notice=message("machine_translated", lang, source_language=language_name(src, lang)),
                     source_lang=src, original_question=question, original_answer=answer,
                     translation_status="reviewed" if reviewed else "machine", translation_model=a_row.model_id,
                     translation_score=min(scores) if scores else None)
             rejected = True
     shown = _fallback_lang(entry, lang)
-    values = {"language": language_name(lang), "answer_language": language_name(shown)}
+    values = {"language": language_name(lang), "answer_language": language_name(shown, lang)}
     if rejected:
         reason, notice = "unreliable", message("translation_unreliable", lang, **values)
     elif translations is not None and (found_any or lang in translations.languages_with_model()):

@@ -21,7 +21,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 
 from ..errors import ApiError
 from ..languages import SUPPORTED_LANGUAGES
-from ..messages import catalogue
+from ..messages import catalogue, language_name
 
 router = APIRouter(include_in_schema=False)
 
@@ -34,7 +34,7 @@ CHAT_KEYS: tuple[str, ...] = (
     "source_label", "contact_label", "call_label", "website_label", "updated_on", "maybe_you_meant",
     "not_confident", "machine_translated", "show_original", "hide_original", "talk_to_counselor",
     "consent_contact", "consent_required", "handoff_send", "cancel", "counselor_replied", "new_conversation",
-    "error_empty_text", "error_text_too_long", "error_unknown_language", "error_server",
+    "error_empty_text", "error_text_too_long", "error_unknown_language", "error_server", "error_offline",
     "answer_yes", "answer_no", "feedback_yes", "feedback_no", "office_label",  # medium band (framing and question come from /v1/ask)
 )
 # Browser language tags whose primary subtag is not our ISO 639-1 code.
@@ -114,7 +114,10 @@ def negotiate_language(accept_language: str | None, default: str) -> str:
 def chat_strings(lang: str) -> dict[str, str]:
     """The chat page's fixed strings in one language, {placeholders} left for the page to fill."""
     messages = catalogue()
-    return {key: messages[key].get(lang) or messages[key]["en"] for key in CHAT_KEYS}
+    strings = {key: messages[key].get(lang) or messages[key]["en"] for key in CHAT_KEYS}
+    # Other languages named in this one ("អង់គ្លេស", not "English", inside a Khmer page): notices, labels
+    strings.update({f"lang_name.{code}": language_name(code, lang) for code in SUPPORTED_LANGUAGES})
+    return strings
 
 
 def _json_for_script(value: object) -> str:

@@ -89,7 +89,7 @@ def test_machine_translation_is_served_with_its_original(mt_runtime):
     assert a.original_question == corpus.LIBRARY["en"]["question"]
     assert a.translation_status == "machine" and a.translation_model.startswith("argos:en-th@1.0#")
     assert a.translation_score >= mt_runtime.translation.gate.calibration.threshold
-    assert result.notice == message("machine_translated", "th", source_language=language_name("en"))
+    assert result.notice == message("machine_translated", "th", source_language=language_name("en", "th"))
     assert a.untranslated_reason is None
 
 
@@ -108,7 +108,7 @@ def test_drifted_translation_is_not_shown(mt_runtime):
     assert a.answer_lang == "en" and a.answer == " ".join(corpus.BICYCLE["en"]["sentences"])
     assert a.original_answer is None and a.source_lang is None
     assert result.notice == message("translation_unreliable", "th", language=language_name("th"),
-                                    answer_language=language_name("en"))
+                                    answer_language=language_name("en", "th"))
     row = mt_runtime.translation.memory.best(" ".join(corpus.BICYCLE["en"]["sentences"]), "en", "th")
     assert not row.gate_passed and "low_similarity" in row.gate_reasons
 
@@ -125,7 +125,7 @@ def test_no_model_for_the_language(mt_runtime):
     shown = choose_answer(entry, "uz", mt_runtime.translation)
     assert shown.translation == "none" and shown.untranslated_reason == "no_model" and shown.lang == "en"
     assert shown.notice == message("answer_in_other_language", "uz", language=language_name("uz"),
-                                   answer_language=language_name("en"))
+                                   answer_language=language_name("en", "uz"))
 
 
 def test_model_exists_but_not_translated_yet(mt_runtime):
@@ -134,7 +134,7 @@ def test_model_exists_but_not_translated_yet(mt_runtime):
     shown = choose_answer(entry, "vi", mt_runtime.translation)
     assert shown.translation == "none" and shown.untranslated_reason == "not_translated_yet"
     assert shown.notice == message("no_translation_available", "vi", language=language_name("vi"),
-                                   answer_language=language_name("en"))
+                                   answer_language=language_name("en", "vi"))
 
 
 def test_no_translator_at_all_keeps_the_old_behaviour(mt_runtime):

@@ -80,7 +80,9 @@
     try { localStorage.setItem(STATE_KEY, JSON.stringify(state)); } catch (e) { /* private mode */ }
   }
 
+  // A language named in the page's language and script (the server names them: "អង់គ្លេស" on a Khmer page).
   function languageName(code) {
+    if (strings["lang_name." + code]) return strings["lang_name." + code];
     const option = ui.lang.querySelector(`option[value="${code}"]`);
     return option ? option.textContent : code;
   }
@@ -138,11 +140,28 @@
 
   // --- the conversation -------------------------------------------------------------------------------------
 
+  // Nothing hidden under the docked question box (WCAG 2.4.11): its height is the page's bottom scroll padding,
+  // so scrollIntoView stops above it; a focused element behind it is scrolled up into view.
+  const dock = document.querySelector(".dock");
+  function dockHeight() { return dock.getBoundingClientRect().height; }
+  new ResizeObserver(() => {
+    document.documentElement.style.setProperty("--dock-height", Math.ceil(dockHeight()) + "px");
+  }).observe(dock);
+  document.addEventListener("focusin", (event) => {
+    const target = event.target;
+    if (!(target instanceof Element) || dock.contains(target)) return;
+    const box = target.getBoundingClientRect();
+    const limit = window.innerHeight - dockHeight() - 8;
+    if (box.bottom > limit) window.scrollBy(0, box.bottom - limit);
+  });
+
   function addMessage(kind, label, lang, ...content) {
     const body = el("div", { class: "body", lang: lang || null }, ...content);
     const item = el("li", { class: "msg " + kind }, el("span", { class: "who" }, label), body);
     ui.log.append(item);
-    item.scrollIntoView({ block: "nearest" });
+    // all of it above the box when it fits, else its start: a long answer is read from the top
+    const fits = item.getBoundingClientRect().height <= window.innerHeight - dockHeight() - 16;
+    item.scrollIntoView({ block: fits ? "nearest" : "start" });
     return item;
   }
 
@@ -234,7 +253,10 @@
     return [textBlock(t("maybe_you_meant"), "alt-title"),
       el("ul", { class: "alternatives" }, ...result.alternatives.map((alt) => el("li", {},
         el("button", { type: "button", class: "alt", lang: alt.question_lang,
-          onclick: () => ask(alt.question) }, alt.question))))];
+          onclick: () => ask(alt.question) }, alt.question,
+          // a question in another language says which, in the asker's words
+          alt.question_lang && alt.question_lang !== result.lang
+            ? el("span", { class: "alt-lang", lang: result.lang }, languageName(alt.question_lang)) : null))))];
   }
 
   function renderAnswer(result) {
@@ -246,15 +268,16 @@
     }
     if (a && result.framing) parts.push(textBlock(result.framing, "framing"));
     if (a) {
-      parts.push(el("div", { lang: a.answer_lang || result.lang },
-        a.question ? textBlock(a.question, "question") : null, textBlock(a.answer, "answer")));
-      if (a.provenance_notice && a.translation === "human") parts.push(textBlock(a.provenance_notice, "provenance"));
+      // Whatever is not the asker's own language is said before the text, in the asker's language and script.
       if (a.translation === "machine" && (a.original_answer || a.original_question)) {
         parts.push(originalToggle(result.notice || t("machine_translated", { source_language: languageName(a.source_lang) }),
           a.source_lang, a.original_question, a.original_answer));
       } else if (result.notice) {
         parts.push(textBlock(result.notice, "notice"));
       }
+      parts.push(el("div", { lang: a.answer_lang || result.lang },
+        a.question ? textBlock(a.question, "question") : null, textBlock(a.answer, "answer")));
+      if (a.provenance_notice && a.translation === "human") parts.push(textBlock(a.provenance_notice, "provenance"));
       parts.push(el("p", { class: "meta" }, t("source_label") + ": ",
         el("a", { href: a.source.url, target: "_blank", rel: "noopener noreferrer", lang: a.answer_lang || null },
           a.source.title),
@@ -333,7 +356,7 @@
       record({ type: "answer", result: body });  // saves the turns with the transcript as it is now
       saveState();
     } catch (e) {
-      showError(t("error_server"));  // offline or the server unreachable
+      showError(t("error_offline", { send: t("send") }));  // offline or the server unreachable
       migrantItem.classList.add("failed");
       keepForRetry(text);
     } finally {
@@ -402,9 +425,10 @@
       addMessage("me", t("you_said"), m.lang, textBlock(m.text));
       return;
     }
-    const parts = [textBlock(m.text)];
+    const parts = [];
     if (m.translated) parts.push(originalToggle(m.notice || t("show_original"), m.original_lang, m.original_text));
     else if (m.notice) parts.push(textBlock(m.notice, "notice"));
+    parts.push(el("div", { lang: m.lang || null }, textBlock(m.text)));
     const kind = m.author === "counselor" ? "counselor" : m.author === "bot" ? "bot" : "system";
     addMessage(kind, kind === "counselor" ? t("counselor_said") : t("desk_said"), m.lang, ...parts);
     if (m.author === "counselor" && document.hidden) document.title = t("counselor_replied");
@@ -460,7 +484,9 @@
     if (polling) return;
     polling = true;
     try {
-      let seenStatus = null;  // sent back so that a status change (claimed, resolved) answers at once
+      // Sent back so that a status change (claimed, resolved) answers at once; starts at what openTicket saw,
+      // else the first wait would sleep through a claim ("a counselor has your case" came 19 s late).
+      let seenStatus = lastStatus;
       while (state.ticket) {
         let r;
         try {
@@ -497,7 +523,7 @@
       body.messages.forEach(renderTicketMessage);
       ui.q.value = "";
     } catch (e) {
-      showError(t("error_server"));
+      showError(t("error_offline", { send: t("send") }));  // the text stays in the box: Send again
     } finally {
       setBusy(false);
     }
