@@ -41,15 +41,21 @@ def test_every_record_is_a_sourced_unverified_family_centre():
         assert office.districts, office.id
 
 
-def test_every_district_exists_in_regions_and_no_district_has_two_centres():
+def test_every_district_exists_in_regions_and_no_district_has_two_centres(directory):
     known = {(d["province"], d["ko"]) for d in REGIONS["districts"]}
     claimed: dict[tuple[str, str], str] = {}
-    for raw in RAW:
-        for d in raw["districts"]:
-            key = (d["province"], d["name"])
-            assert key in known, (raw["id"], key)
-            assert key not in claimed, f"{key} claimed by {claimed.get(key)} and {raw['id']}"
-            claimed[key] = raw["id"]
+    # Across every file in the folder: office_for returns the first match, so a second centre would be hidden.
+    for office in (o for o in directory.offices if o.kind == "family-centre"):
+        for d in office.districts:
+            key = (d.province, d.name)
+            assert key in known, (office.id, key)
+            assert key not in claimed, f"{key} claimed by {claimed.get(key)} and {office.id}"
+            claimed[key] = office.id
+
+
+def test_the_readme_states_the_current_count():
+    readme = (FOLDER / "README.md").read_text(encoding="utf-8")
+    assert f"{len(RAW)} of roughly" in readme, "update the family-centre paragraph in knowledge_base/offices/README.md"
 
 
 def test_a_city_centre_also_covers_its_non_autonomous_districts():
