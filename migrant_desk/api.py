@@ -13,7 +13,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from . import __version__, redaction
 from .config import Settings
 from .languages import SUPPORTED_LANGUAGES
-from .offices import Office
+from .offices import KIND_PATTERN, Office
 from .limits import BodyLimitAndNoStore, Limits, client_key
 from .metrics import Metrics, RequestMetrics
 from .metrics import router as metrics_router
@@ -157,7 +157,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
 
     @app.get("/v1/offices", response_model=OfficeAnswer, responses={404: {}, 409: {}})
     def office(request: Request, region: str = Query(min_length=1, max_length=100),
-               kind: str = Query("immigration", pattern="^(immigration|labour|family-centre)$"),
+               kind: str = Query("immigration", pattern=KIND_PATTERN),
                lang: str = Query("ko", max_length=8)) -> OfficeAnswer:
         """The office of `kind` that handles `region` (a district or province name in any of the 15 languages)."""
         directory = rt(request).service.offices

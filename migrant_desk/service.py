@@ -24,7 +24,7 @@ from .index import EntryIndex
 from .knowledge_base import Entry, Variant, normalise_text
 from .languages import LanguageChoice, choose_language
 from .messages import message
-from .offices import OfficeDirectory
+from .offices import OfficeDirectory, kind_for_phone, unverified_note
 from .retrieval import Candidate, Retrieved, Retriever
 from .translation.answers import AnswerTranslations, choose_answer
 
@@ -54,6 +54,7 @@ class ContactOut(BaseModel):
 
 class OfficeOut(BaseModel):
     id: str
+    kind: str = Field(description="immigration | labour | family-centre: follows the answer's contact line")
     name: str
     address: str | None = None
     phone: str | None = None
@@ -62,7 +63,8 @@ class OfficeOut(BaseModel):
     source: str = Field(description="where the office's jurisdiction is stated")
     checked: str = Field(description="the day the record was checked")
     verified: bool = Field(description="checked against the official jurisdiction table")
-    note: str | None = Field(None, description="unverified: 'please confirm your office with 1345' (localized)")
+    note: str | None = Field(None, description="unverified: 'please confirm your office with 1345' (or 1350, "
+                                                "1577-1366: the kind's line), localized")
 
 
 class AnswerOut(BaseModel):
@@ -118,8 +120,9 @@ class AskResult(BaseModel):
     message: str | None = Field(None, description="localized message when not answered")
     offer_counselor: bool
     alternatives: list[AlternativeOut]
-    office: OfficeOut | None = Field(None, description="the immigration office for the place the question names, "
-                                                       "on immigration (1345) answers")
+    office: OfficeOut | None = Field(None, description="the office for the place the question names, on answers "
+                                                       "whose line is 1345 (immigration), 1350 (labour) or "
+                                                       "1577-1366 (family centre)")
     conversation_id: str | None = None
 
 
@@ -241,21 +244,23 @@ class DeskService:
             log.exception("could not log an unanswered question for the content-gap report")
 
     def _office(self, text: str, entry: Entry, lang: str) -> OfficeOut | None:
-        """The immigration office for a place named in the question, on answers whose agency is 1345."""
-        if self.offices is None or not entry.contact or entry.contact.phone != "1345":
+        """The office for a place named in the question, of the kind the answer's line stands for (1345 →
+        immigration, 1350 → labour, 1577-1366 → family centre: offices.CONFIRM_PHONE)."""
+        kind = kind_for_phone(entry.contact.phone) if entry.contact else None
+        if self.offices is None or kind is None:
             return None
         regions = self.offices.find_regions(text)
         if len(regions) != 1:
             return None  # none named, or a shared name (중구): the API can ask which city
-        office = self.offices.office_for(regions[0], "immigration")
+        office = self.offices.office_for(regions[0], kind)
         if office is None:
             return None
-        return OfficeOut(id=office.id, name=_in_language(office.name, lang),
+        return OfficeOut(id=office.id, kind=kind, name=_in_language(office.name, lang),
                          address=_in_language(office.address, lang) if office.address else None,
                          phone=office.phone, hours=contacts.hours_text(office.hours, lang) if office.hours else None,
                          region=regions[0].district or regions[0].province, source=str(office.sources[0].url),
                          checked=office.checked, verified=office.verified,
-                         note=None if office.verified else message("office_unverified", lang))
+                         note=None if office.verified else unverified_note(kind, lang))
 
     def ask(self, text: str, lang: str | None = None, conversation_id: str | None = None,
             lang_hint: str | None = None) -> AskResult:
