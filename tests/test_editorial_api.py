@@ -211,3 +211,19 @@ def test_a_handoff_question_reaches_the_gap_report(app_env):
     report = client.get("/v1/editor/gaps", headers=h(tokens["editor"])).json()
     group = next(g for g in report if "Can my employer deduct my phone bill from my wages?" in g["examples"])
     assert group["outcomes"].get("handoff", 0) >= 1
+
+
+def test_word_diff_marks_only_the_changed_words_and_keeps_letters_whole():
+    from migrant_desk.editorial.worddiff import entry_diff, word_diff
+
+    parts = word_diff("Thẻ thường được cấp sau vài tuần.", "Thẻ thường được cấp sau khoảng 3 tuần.")
+    assert [(p.op, p.text) for p in parts if p.op != "same"] == [("removed", "vài"), ("added", "khoảng 3")]
+    # Thai has no spaces: a change is a few letters, each with its vowel and tone marks attached
+    thai = word_diff("ต้องต่ออายุวีซ่า", "ต้องต่ออายุบัตร")
+    assert "".join(p.text for p in thai if p.op != "added") == "ต้องต่ออายุวีซ่า"
+    assert all(not p.text[0] in "\u0e48\u0e49\u0e35\u0e48" for p in thai if p.op != "same")
+    # decomposed input (e + combining marks) is compared as the composed letter
+    assert [p.op for p in word_diff("Vie\u0302\u0323t", "Việt")] == ["same"]
+    fields = entry_diff({"tags": ["a", "b"], "translations": {"vi": {"answer": "x y"}}},
+                        {"tags": ["a", "c"], "translations": {"vi": {"answer": "x y"}, "en": {"answer": "z"}}})
+    assert [(f.path, f.change) for f in fields] == [("tags", "changed"), ("translations.en.answer", "added")]

@@ -324,6 +324,60 @@ def test_migrant_hands_off_counselor_claims_and_replies_migrant_sees_it(server, 
     migrant.locator(".msg.system").filter(has_text=message("ticket_resolved", "vi", days="7")).wait_for()
 
 
+def test_counselor_is_told_of_a_new_ticket_in_their_language_and_warned_before_an_untranslatable_reply(
+        server, open_page):
+    """Issue 13, items 6 and 7: a new ticket in the counselor's language is in the queue within seconds, with a
+    sentence, a sound and a desktop notification (one in another language gets none); the shortcut list and the
+    shortcuts work; a reply no model can translate is held back once with a warning."""
+    token = server.cli("users", "add", "linh", "--role", "counselor", "--languages", "vi").stdout.strip()
+    console = sign_in(open_page, server, "/console", token)
+    console.context.grant_permissions(["notifications"], origin=server.base)
+    console.evaluate("""() => {
+        const Real = window.Notification;  // records what the page shows, then shows it
+        window.shown = [];
+        window.Notification = function (title, options) { window.shown.push(title); return new Real(title, options); };
+        Object.defineProperty(window.Notification, "permission", { get: () => Real.permission });
+        window.Notification.requestPermission = () => Real.requestPermission();
+    }""")
+    console.get_by_label("Sound and desktop notification for new tickets").check()
+
+    def hand_off(lang: str, text: str) -> int:
+        r = httpx.post(server.base + "/v1/handoff", json={"conversation_id": f"notify-{lang}-{time.time_ns()}",
+                       "lang": lang, "consent": True, "transcript": [{"role": "migrant", "text": text, "lang": lang}]})
+        assert r.status_code in (200, 201), r.text
+        return r.json()["ticket_id"]
+
+    thai = hand_off("th", "ต้องการคุยกับเจ้าหน้าที่")
+    vietnamese = hand_off("vi", "Tôi muốn nói chuyện với tư vấn viên")
+    # within 5 s (the queue is re-read every 1.5 s), where it used to take 10
+    console.locator("#announce").filter(has_text=f"New ticket #{vietnamese} ").wait_for(timeout=5_000)
+    assert console.locator(".ticket-row").filter(has_text=f"#{vietnamese}").count() == 1
+    shown = console.evaluate("window.shown")
+    assert any(f"#{vietnamese}" in title for title in shown) and not any(f"#{thai}" in t for t in shown)
+    assert int(console.locator("body").get_attribute("data-beeps")) >= 1
+
+    console.locator("body").click()  # outside any text box, "?" opens the list of shortcuts
+    console.keyboard.press("?")
+    assert console.locator("#shortcuts").get_attribute("open") is not None
+    console.keyboard.press("Alt+Shift+N")  # claim next: the Vietnamese ticket (Thai is not mine)
+    console.get_by_role("heading", name=re.compile(f"Ticket #{vietnamese}")).wait_for()
+    console.keyboard.press("Alt+Shift+R")
+    assert console.evaluate("document.activeElement.id") == "reply-text"
+
+    console.get_by_label("Written in").select_option("ko")  # no model translates ko into vi on this server
+    assert "No model here translates" in console.locator("#reply-help").inner_text()
+    rows = console.locator("tr.counselor").count()
+    console.get_by_label("Reply to the migrant").fill("안녕하세요, 상담사입니다.")
+    console.get_by_role("button", name="Send reply").click()
+    console.locator("#problem").filter(has_text="No model can translate this reply").wait_for()
+    assert console.locator("tr.counselor").count() == rows  # held back
+    assert axe_violations(console) == []  # the shortcut list open, the warning shown
+    console.get_by_role("button", name="Send reply").click()  # sent as written on the second press
+    console.locator("tr.counselor").nth(rows).wait_for()
+    console.get_by_label("Written in").select_option("vi")
+    assert "Same language as the migrant" in console.locator("#reply-help").inner_text()
+
+
 # --- the editor ----------------------------------------------------------------------------------------------------
 
 def test_editor_changes_an_answer_publishes_and_the_chat_shows_it(server, open_page):
@@ -367,6 +421,16 @@ def test_editor_changes_an_answer_publishes_and_the_chat_shows_it(server, open_p
     editor.locator("#announce").filter(has_text="Published arc-registration").wait_for()
     editor.locator("#entry-state").filter(has_text="published is current").wait_for()
     assert ask(page, "vi", VI_QUESTION).locator(".answer").inner_text() == new
+    # the change word by word, in the page's font, wrapped: only the words that changed are marked
+    editor.get_by_role("button", name="Diff: compare revision 2 with 1").click()
+    field = editor.locator("#diff .field-diff").filter(has=editor.get_by_role("heading", name="vi · answer"))
+    field.wait_for()
+    assert field.locator("del").all_text_contents() == ["removed: vài"]
+    assert field.locator("ins").all_text_contents() == ["added: khoảng 3"]
+    assert editor.locator("#diff .field-diff").count() == 1  # nothing else changed
+    assert field.locator(".worddiff").evaluate("e => e.scrollWidth <= e.clientWidth")  # no cut-off at the edge
+    assert "mono" not in field.locator(".worddiff").evaluate("e => getComputedStyle(e).fontFamily")
+    assert axe_violations(editor) == []
     screenshot(editor, "editor.png", full_page=True)
 
     # history: roll back to revision 1, publish, and the chat has the old text again

@@ -16,6 +16,7 @@ from ..languages import SUPPORTED_LANGUAGES
 from . import gaps
 from .publish import PublishResult
 from .store import EditorialStore, EntryState, RevisionOut
+from .worddiff import FieldDiff, entry_diff
 
 router = APIRouter(prefix="/v1/editor", tags=["editor"])
 editor = require_role("editor", "admin")
@@ -116,9 +117,19 @@ def revisions(entry_id: str, request: Request, _: User = Depends(editor)) -> lis
     return [r.model_copy(update={"author_name": _person(request, r.author)}) for r in _store(request).revisions(entry_id)]
 
 
-@router.get("/entries/{entry_id}/diff")
-def diff(entry_id: str, request: Request, old: int, new: int, _: User = Depends(editor)) -> dict:
-    return {"id": entry_id, "old": old, "new": new, "diff": _store(request).diff(entry_id, old, new)}
+class DiffOut(BaseModel):
+    id: str
+    old: int
+    new: int
+    diff: str = Field(description="unified diff of the two revisions as YAML")
+    fields: list[FieldDiff] = Field(description="each changed field, word by word (what the editor shows)")
+
+
+@router.get("/entries/{entry_id}/diff", response_model=DiffOut)
+def diff(entry_id: str, request: Request, old: int, new: int, _: User = Depends(editor)) -> DiffOut:
+    store = _store(request)
+    return DiffOut(id=entry_id, old=old, new=new, diff=store.diff(entry_id, old, new),
+                   fields=entry_diff(store.revision_data(entry_id, old), store.revision_data(entry_id, new)))
 
 
 @router.post("/entries/{entry_id}/rollback/{revision}", response_model=SavedOut)

@@ -1,12 +1,15 @@
 // The counselor console: the queue with filters, claim next, and one ticket at a time with its conversation
 // (original and translation side by side), replies, internal notes, knowledge-base answers and status changes.
 // The open ticket's new messages arrive by long-poll (GET /v1/tickets/{id}/messages?wait=); the queue is
-// re-read every QUEUE_SECONDS while the tab is visible.
+// re-read every QUEUE_SECONDS while the tab is visible (a new ticket shows within 2 s) and every
+// HIDDEN_QUEUE_SECONDS while it is not, so the title, the sound and the desktop notification still come.
 "use strict";
 (function () {
   const { $, el, api, say, fail, time, signIn } = window.Staff;
   const config = JSON.parse($("config").textContent);
-  const QUEUE_SECONDS = 10;
+  const QUEUE_SECONDS = 1.5;
+  const HIDDEN_QUEUE_SECONDS = 10;
+  const NOTIFY_KEY = "migrant-desk.console.notify";
   const POLL_SECONDS = 25;
   const AUTHORS = { migrant: "Migrant", bot: "Bot", counselor: "Counselor", system: "System" };
 
@@ -15,6 +18,10 @@
   let lastMessageId = 0;
   let shown = new Set();
   let pollAbort = null;
+  let lastQueue = null;        // the queue as last drawn (JSON): redrawn only when it changed, so focus stays
+  let knownTickets = null;     // ticket ids seen in the queue; null until the first load (no alert for those)
+  let unread = 0;              // migrants' messages that came while the tab was hidden
+  let pairs = null;            // "source>target" language pairs a model can translate; null: not known
 
   const sleep = (ms) => new Promise((done) => setTimeout(done, ms));
   const langName = (code) => `${code} · ${config.languages[code] || code}`;
@@ -33,14 +40,20 @@
   }
 
   async function loadQueue() {
-    const result = await api("/v1/tickets?" + queueQuery());
+    const query = queueQuery();
+    const result = await api("/v1/tickets?" + query);
     if (!result.ok) { fail(result); return; }
+    alertNewTickets(result.data);
+    const drawn = JSON.stringify([query, current && current.id, result.data]);
+    if (drawn === lastQueue) return;
+    lastQueue = drawn;
     const list = $("tickets");
+    const focused = document.activeElement && list.contains(document.activeElement)
+      ? document.activeElement.dataset.ticket : null;
     list.replaceChildren(...result.data.map(ticketRow));
+    if (focused) { const again = list.querySelector(`[data-ticket="${focused}"]`); if (again) again.focus(); }
     $("queue-count").textContent = `${result.data.length} ticket${result.data.length === 1 ? "" : "s"}`;
-    // Waiting in the queue, in the tab's title: seen from another tab or window.
-    const waiting = result.data.filter((t) => t.status === "new").length;
-    document.title = (waiting ? `(${waiting}) ` : "") + TITLE;
+    showCounts(result.data.filter((t) => t.status === "new").length);
     const teams = new Set(me.teams);
     result.data.forEach((t) => t.team && teams.add(t.team));
     $("teams").replaceChildren(...[...teams].sort().map((team) => el("option", { value: team })));
@@ -52,13 +65,62 @@
       t.language_covered ? null : el("span", { class: "badge warn" }, "no counselor speaks this language"),
       t.sla_paused ? el("span", { class: "badge" }, "waiting") : null,
     ];
-    const button = el("button", { type: "button", class: "ticket-row", "aria-current": current && current.id === t.id ? "true" : null,
+    const button = el("button", { type: "button", class: "ticket-row", "data-ticket": t.id,
+      "aria-current": current && current.id === t.id ? "true" : null,
       onclick: () => openTicket(t.id) },
       el("strong", {}, `#${t.id}`), ` ${langName(t.lang)} · ${t.status.replaceAll("_", " ")} · ${t.priority}`,
       t.team ? ` · team ${t.team}` : "", t.assigned_to ? ` · ${t.assigned_to}` : "", " ", ...flags,
       el("span", { class: "when" }, `created ${time(t.created_at)}`));
     return el("li", {}, button);
   }
+
+  // Waiting tickets and unread messages in the tab's title: seen from another tab or window.
+  let waitingCount = 0;
+  function showCounts(waiting) {
+    if (waiting !== undefined) waitingCount = waiting;
+    document.title = (waitingCount ? `(${waitingCount}) ` : "") + (unread ? `${unread} unread · ` : "") + TITLE;
+  }
+
+  // A ticket not seen before, new and in one of my languages: a sound and a desktop notification if the
+  // counselor turned them on, and a sentence in the live region either way.
+  function alertNewTickets(tickets) {
+    const fresh = tickets.filter((t) => knownTickets && !knownTickets.has(t.id) && t.status === "new" &&
+      (!me.languages.length || me.languages.includes(t.lang)));
+    knownTickets = new Set([...(knownTickets || []), ...tickets.map((t) => t.id)]);
+    if (!fresh.length) return;
+    const text = fresh.length === 1 ? `New ticket #${fresh[0].id} (${langName(fresh[0].lang)}).`
+      : `${fresh.length} new tickets: ${fresh.map((t) => "#" + t.id).join(", ")}.`;
+    say(text);
+    if (!$("notify").checked) return;
+    beep();
+    if ("Notification" in window && Notification.permission === "granted") {
+      try { new Notification("migrant-desk: " + text, { tag: "migrant-desk-queue" }); } catch (e) { /* e.g. Android: needs a service worker */ }
+    }
+  }
+
+  let audio = null;
+  function beep() {
+    try {
+      audio = audio || new AudioContext();
+      const tone = audio.createOscillator();
+      const gain = audio.createGain();
+      tone.frequency.value = 880;
+      gain.gain.setValueAtTime(0.15, audio.currentTime);
+      gain.gain.exponentialRampToValueAtTime(0.001, audio.currentTime + 0.4);
+      tone.connect(gain).connect(audio.destination);
+      tone.start();
+      tone.stop(audio.currentTime + 0.4);
+      document.body.dataset.beeps = String(Number(document.body.dataset.beeps || 0) + 1);
+    } catch (e) { /* no audio device: the live region and the notification still say it */ }
+  }
+
+  $("notify").addEventListener("change", async () => {
+    const on = $("notify").checked;
+    try { localStorage.setItem(NOTIFY_KEY, on ? "1" : "0"); } catch (e) { /* private mode */ }
+    if (on && "Notification" in window && Notification.permission === "default") {
+      await Notification.requestPermission();
+    }
+  });
 
   for (const id of ["f-status", "f-lang", "f-overdue", "f-mine"]) $(id).addEventListener("change", loadQueue);
   $("f-team").addEventListener("change", loadQueue);
@@ -117,7 +179,30 @@
       for (const field of $(form).elements) field.disabled = !mine;
     }
     $("t-status-apply").disabled = !mine || !status.options.length;
+    replyHelp();
   }
+
+  // What the migrant will see of the reply, said before it is sent: the reply's language and the ticket's
+  // decide whether a model here can translate it (GET /v1/translate/pairs).
+  let warnedFor = null;  // the text and language a "no translation" warning was shown for: a second Send sends
+  function untranslatable() {
+    const from = $("reply-lang").value;
+    if (!current || from === current.lang) return false;
+    return !(pairs && pairs.has(`${from}>${current.lang}`));
+  }
+  function replyHelp() {
+    const help = $("reply-help");
+    if (!current) return;
+    const to = langName(current.lang);
+    help.classList.toggle("warn-text", untranslatable());
+    help.textContent = $("reply-lang").value === current.lang
+      ? `Same language as the migrant (${to}): sent as written. Ctrl+Enter sends.`
+      : untranslatable()
+        ? `No model here translates ${langName($("reply-lang").value)} into ${to}: the migrant will see your words ` +
+          `as written, with a notice. Write in ${to} if you can. Ctrl+Enter sends.`
+        : `The migrant sees a machine translation into ${to}, with your original a tap away. Ctrl+Enter sends.`;
+  }
+  $("reply-lang").addEventListener("change", () => { warnedFor = null; replyHelp(); });
 
   function translationCell(m) {
     const tr = m.translation;
@@ -194,7 +279,12 @@
         const fresh = await api(`/v1/tickets/${id}`);
         if (fresh.ok && current && current.id === id) renderMeta(fresh.data);
       }
-      if (fromMigrant) { say(`New message from the migrant on ticket #${id}.`); loadSuggestions(); loadQueue(); }
+      if (fromMigrant) {
+        say(`New message from the migrant on ticket #${id}.`);
+        if (document.hidden) { unread += result.data.messages.filter((m) => m.author === "migrant").length; showCounts(); }
+        loadSuggestions();
+        loadQueue();
+      }
     }
   }
 
@@ -218,6 +308,14 @@
     event.preventDefault();
     const text = $("reply-text").value.trim();
     if (!text) { fail("Write a reply first."); $("reply-text").focus(); return; }
+    const key = `${$("reply-lang").value}\n${text}`;
+    if (untranslatable() && warnedFor !== key) {
+      warnedFor = key;
+      fail(`No model can translate this reply into ${langName(current.lang)}: the migrant would read it as ` +
+        "written. Send again to send it anyway, or rewrite it in the migrant's language.");
+      return;
+    }
+    warnedFor = null;
     if (await act("/messages", { text, lang: $("reply-lang").value }, "Reply sent.")) $("reply-text").value = "";
   });
   // Ctrl+Enter (or Cmd+Enter) sends the reply or the note being written.
@@ -246,11 +344,36 @@
     if (await act("/claim", undefined, `You claimed ticket #${current.id}.`)) $("reply-text").focus();
   });
 
-  signIn(["counselor", "admin"], (user) => {
+  // Alt+Shift+N claim next, Alt+Shift+Q the queue, Alt+Shift+R the reply box, ? the list (outside text boxes).
+  document.addEventListener("keydown", (event) => {
+    const typing = event.target.closest && event.target.closest("input, textarea, select");
+    if (event.altKey && event.shiftKey && !event.ctrlKey) {
+      const target = { KeyN: "claim", KeyQ: "queue", KeyR: "reply" }[event.code];
+      if (!target) return;
+      event.preventDefault();
+      if (target === "claim") $("claim").click();
+      else if (target === "queue") ($("tickets").querySelector("button") || $("f-status")).focus();
+      else if (!$("reply-text").disabled && !$("ticket-body").hidden) $("reply-text").focus();
+    } else if (event.key === "?" && !typing) {
+      event.preventDefault();
+      $("shortcuts").open = !$("shortcuts").open;
+      if ($("shortcuts").open) $("shortcuts").querySelector("summary").focus();
+    }
+  });
+  document.addEventListener("visibilitychange", () => { if (!document.hidden) { unread = 0; showCounts(); } });
+
+  signIn(["counselor", "admin"], async (user) => {
     me = user;
     if (user.languages.length) $("reply-lang").value = user.languages[0];
-    loadQueue();
-    setInterval(() => { if (!document.hidden) loadQueue(); }, QUEUE_SECONDS * 1000);
+    try { $("notify").checked = localStorage.getItem(NOTIFY_KEY) === "1"; } catch (e) { /* private mode */ }
+    const found = await api("/v1/translate/pairs");  // 503 when no translation is set up: nothing translates
+    pairs = new Set(found.ok ? found.data.map((p) => `${p.source_lang}>${p.target_lang}`) : []);
+    await loadQueue();
+    let hiddenFor = 0;
+    setInterval(() => {
+      hiddenFor = document.hidden ? hiddenFor + QUEUE_SECONDS : 0;
+      if (!document.hidden || hiddenFor >= HIDDEN_QUEUE_SECONDS) { hiddenFor = 0; loadQueue(); }
+    }, QUEUE_SECONDS * 1000);
     document.body.dataset.ready = "true";
   });
 })();

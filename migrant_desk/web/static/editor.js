@@ -219,10 +219,25 @@
           onclick: () => rollback(r.number) }, "Roll back to this") : null)))));
   }
 
+  // "translations.vi.answer" → "vi · answer"; "contact.phone" → "contact · phone"
+  function fieldLabel(path) {
+    const parts = path.split(".");
+    return (parts[0] === "translations" ? parts.slice(1) : parts).join(" · ");
+  }
+
   async function showDiff(old, neu) {
     const result = await api(`/v1/editor/entries/${entry.id}/diff?old=${old}&new=${neu}`);
     if (!result.ok) { fail(result); return; }
-    $("diff").textContent = result.data.diff || "(no difference)";
+    // Each changed field, word by word: removed words struck through in red, added ones underlined in green,
+    // in the page's own font (wrapping, diacritics intact); screen readers hear "removed:" / "added:".
+    const fields = result.data.fields.map((f) => el("div", { class: "field-diff" },
+      el("h4", {}, fieldLabel(f.path), f.change === "changed" ? "" : ` (${f.change})`),
+      el("p", { class: "worddiff", lang: f.path.startsWith("translations.") ? f.path.split(".")[1] : null },
+        ...f.parts.map((part) => part.op === "same" ? part.text
+          : el(part.op === "added" ? "ins" : "del", {},
+            el("span", { class: "sr-only" }, part.op === "added" ? "added: " : "removed: "), part.text)))));
+    $("diff").replaceChildren(el("h4", { class: "sr-only" }, `Revision ${old} → ${neu}`),
+      ...(fields.length ? fields : [el("p", {}, "No difference.")]));
     $("diff").hidden = false;
     $("diff").focus();
   }
