@@ -49,9 +49,8 @@ def kind_for_phone(phone: str | None) -> str | None:
 
 
 def unverified_note(kind: str, lang: str) -> str:
-    """'Please confirm your office with <the kind's line>' in `lang`. The catalogue's note names 1345 (immigration
-    offices came first); the other kinds swap in their own line rather than keep 15 near-copies of the note."""
-    return message("office_unverified", lang).replace(CONFIRM_PHONE["immigration"], CONFIRM_PHONE[kind])
+    """'Please confirm your office with <the kind's line>' in `lang`."""
+    return message("office_unverified", lang, phone=CONFIRM_PHONE[kind])
 
 
 class OfficeSource(BaseModel):

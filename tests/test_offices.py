@@ -126,7 +126,7 @@ def test_the_bundled_directory_answers_over_http_and_in_chat(runtime):
     assert office is not None and not office.verified  # README: unverified until checked against 별표 4
     entry = next(e for e in runtime.service.entries.values() if e.contact and e.contact.phone == "1345")
     shown = runtime.service._office("where is my immigration office, I live in Ansan", entry, "en")
-    assert shown is not None and shown.id == office.id and shown.note == message("office_unverified", "en")
+    assert shown is not None and shown.id == office.id and shown.note == message("office_unverified", "en", phone="1345")
 
 
 LABOUR = json.loads((BUNDLED_KB / OFFICES_DIR / "labour.json").read_text(encoding="utf-8"))
