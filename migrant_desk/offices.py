@@ -98,6 +98,24 @@ class RegionMatch:
     city: str | None = None  # the district is a 일반구 of this city (단원구 → 안산시)
 
 
+def offices_folder(kb_path: Path) -> Path:
+    """knowledge_base/offices for a knowledge-base directory, or the one beside a .jsonl knowledge base."""
+    return Path(kb_path) / OFFICES_DIR if Path(kb_path).is_dir() else Path(kb_path).parent / OFFICES_DIR
+
+
+def office_files(folder: Path) -> list[Path]:
+    """The office files (<kind>.json) in load order; the directory's order decides office_for's first match."""
+    return [f for f in sorted(folder.glob("*.json")) if f.name != "regions.json"] if folder.exists() else []
+
+
+def load_regions(folder: Path) -> tuple[list["RegionNames"], list["RegionNames"]]:
+    """(provinces, districts) from the folder's regions.json; none when it is missing."""
+    regions = folder / "regions.json"
+    raw = json.loads(regions.read_text(encoding="utf-8")) if regions.exists() else {}
+    return ([RegionNames.model_validate(p) for p in raw.get("provinces", [])],
+            [RegionNames.model_validate(d) for d in raw.get("districts", [])])
+
+
 def _key(text: str) -> str:
     return " ".join(words(text))
 
@@ -110,16 +128,11 @@ class OfficeDirectory:
 
     @classmethod
     def load(cls, kb_path: Path) -> "OfficeDirectory":
-        folder = Path(kb_path) / OFFICES_DIR if Path(kb_path).is_dir() else Path(kb_path).parent / OFFICES_DIR
+        folder = offices_folder(kb_path)
         offices: list[Office] = []
-        for file in sorted(folder.glob("*.json")) if folder.exists() else []:
-            if file.name == "regions.json":
-                continue
+        for file in office_files(folder):
             offices += [Office.model_validate(o) for o in json.loads(file.read_text(encoding="utf-8"))]
-        regions = folder / "regions.json"
-        raw = json.loads(regions.read_text(encoding="utf-8")) if regions.exists() else {}
-        return cls(offices, [RegionNames.model_validate(p) for p in raw.get("provinces", [])],
-                   [RegionNames.model_validate(d) for d in raw.get("districts", [])])
+        return cls(offices, *load_regions(folder))
 
     @cached_property
     def _names(self) -> list[tuple[str, bool, RegionMatch]]:
