@@ -168,6 +168,7 @@ def test_migrant_asks_in_vietnamese_and_gets_the_answer_with_source_and_contact(
 
     page.evaluate("window.scrollTo(0, 0)")
     screenshot(page, "chat.png")
+    assert axe_violations(page) == []  # a high-confidence answer with source, contact and alternatives
 
     alternatives = reply.locator("button.alt")
     assert 1 <= alternatives.count() <= 4
@@ -203,6 +204,7 @@ def test_chat_at_320px_detects_the_language_and_works_with_a_keyboard(server, op
         message("ask_placeholder", "th")
     assert page.locator(".msg.me .who").inner_text() == message("you_said", "th")
     assert page.evaluate("document.documentElement.scrollWidth") <= 320  # nothing sticks out sideways
+    assert axe_violations(page) == []  # at 320 px, in Thai
     page.evaluate("window.scrollTo(0, 0)")
     screenshot(page, "chat-320.png")
 
@@ -211,6 +213,7 @@ def test_chat_at_320px_detects_the_language_and_works_with_a_keyboard(server, op
     assert page.evaluate("document.activeElement.id") == "consent"
     page.get_by_role("button", name=message("handoff_send", "th")).click()
     assert page.get_by_role("alert").filter(has_text=message("consent_required", "th")).count() == 1
+    assert axe_violations(page) == []  # the consent step, with its error
     page.get_by_role("button", name=message("cancel", "th")).click()
     assert page.locator("#handoff").is_hidden() and page.evaluate("document.activeElement.id") == "counselor"
 
@@ -248,6 +251,7 @@ def test_machine_translated_answer_shows_the_original_one_tap_away(server, open_
     toggle.click()
     assert original.is_visible() and arc.translations["en"].answer in original.inner_text()
     assert reply.get_by_role("button", name=message("hide_original", "ja")).get_attribute("aria-expanded") == "true"
+    assert axe_violations(page) == []  # a machine translation with its original open
     screenshot(page, "chat-machine-translated.png")
 
 
@@ -269,6 +273,7 @@ def test_migrant_hands_off_counselor_claims_and_replies_migrant_sees_it(server, 
     console = sign_in(open_page, server, "/console", token)
     console.locator(".ticket-row").filter(has_text="#1").wait_for()
     assert console.title().startswith("(1) ")  # one ticket waiting, seen from any tab
+    assert axe_violations(console) == []  # the queue, no ticket open
     console.get_by_role("button", name="Claim next").click()
     console.get_by_role("heading", name="Ticket #1 · vi · Tiếng Việt").wait_for()
     transcript = console.locator("#messages")
@@ -322,6 +327,7 @@ def test_migrant_hands_off_counselor_claims_and_replies_migrant_sees_it(server, 
     console.get_by_label("Ticket status").select_option("resolved")
     console.get_by_role("button", name="Change status").click()
     migrant.locator(".msg.system").filter(has_text=message("ticket_resolved", "vi", days="7")).wait_for()
+    assert axe_violations(migrant) == []  # a resolved case with the counselor's replies and an inserted answer
 
 
 def test_counselor_is_told_of_a_new_ticket_in_their_language_and_warned_before_an_untranslatable_reply(
@@ -454,6 +460,7 @@ def test_editor_starts_a_new_entry_from_a_content_gap(server, open_page):
     gap = editor.locator("li.gap").filter(has_text=GAP_QUESTION_VI)
     gap.wait_for()
     screenshot(editor, "editor-gaps.png", full_page=True)
+    assert axe_violations(editor) == []  # the content-gap report
     gap.get_by_role("button", name="Start a new entry from this gap").click()
     form = editor.locator("#create-form")
     assert form.get_by_label("Language of this first variant").input_value() == "vi"
@@ -475,6 +482,7 @@ def test_editor_starts_a_new_entry_from_a_content_gap(server, open_page):
     editor.get_by_role("tab", name="Translations").click()
     editor.get_by_label("Language", exact=True).select_option("en")
     editor.locator("#t-missing").get_by_role("button", name="pet-import").wait_for()  # no English variant yet
+    assert axe_violations(editor) == []  # the translations tab
 
 
 def test_medium_answer_is_framed_with_yes_no_and_no_shows_the_way_on(server, open_page):
@@ -505,6 +513,7 @@ def test_medium_answer_is_framed_with_yes_no_and_no_shows_the_way_on(server, ope
     reply.locator(".feedback").wait_for()
     assert reply.locator(".feedback").inner_text() == message("feedback_no", "en")
     assert reply.get_by_role("button", name=message("talk_to_counselor", "en")).is_visible()
+    assert axe_violations(page) == []  # a greeting, and a medium answer after "no"
     deadline = time.time() + 5
     while time.time() < deadline:
         rows = sqlite3.connect(server.db_path).execute("SELECT lang, band, helpful FROM answer_feedback").fetchall()
@@ -645,6 +654,7 @@ def test_a_question_sent_offline_stays_in_the_box_and_goes_when_sent_again(serve
     # says what happened and what to do, not "something went wrong on our side"
     page.locator("#error").filter(has_text=message("error_offline", "en", send=message("send", "en"))).wait_for()
     assert box.input_value() == question and "failed" in page.locator(".msg.me").last.get_attribute("class")
+    assert axe_violations(page) == []  # offline, with the error and a failed question
     page.context.set_offline(False)
     before = page.locator(".msg.bot").count()
     page.get_by_role("button", name=message("send", "en"), exact=True).click()
