@@ -21,13 +21,13 @@ from . import index as index_store
 from .abstention import load_calibration
 from .config import Settings
 from .editorial import gaps
+from .editorial.offices_files import open_directory
 from .editorial.publish import Publisher
 from .editorial.store import EditorialStore
 from .embedding.batching import BatchingEmbedder
 from .embedding.embedder import CachedEmbedder, Embedder, load_embedder
 from .errors import StartupError
 from .knowledge_base import Entry, EntryProblem
-from .offices import OfficeDirectory
 from .service import DeskService
 from .translation import Translator, open_translator
 
@@ -163,7 +163,7 @@ def start(settings: Settings, force_rebuild: bool = False) -> Runtime:
     translation = open_translator(settings, store, embedder)
     service = DeskService(entries, index, BatchingEmbedder(embedder), calibration, settings.default_lang,
                           question_log=log_question, translations=translation)
-    service.offices = OfficeDirectory.load(settings.kb_path)
+    service.offices = open_directory(store.db, settings.kb_path)  # edited offices live in the database
 
     def swap(published: list[Entry], built: index_store.EntryIndex) -> None:
         service.replace(published, built)
