@@ -25,6 +25,7 @@ from . import openapi_errors
 from .errors import ApiError  # noqa: F401  (defined in errors.py so routers can raise it; re-exported here)
 from .service import AskResult
 from .editorial.api import router as editor_router
+from .editorial.offices_api import router as offices_editor_router
 from .feedback import router as feedback_router
 from .tickets.api import router as tickets_router
 from .tickets.api import silenced_answer
@@ -184,6 +185,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     app.include_router(feedback_router)
     app.include_router(tickets_router)
     app.include_router(editor_router)
+    app.include_router(offices_editor_router)  # /v1/editor/offices
     app.include_router(translation_router())  # POST /v1/translate (staff roles, see translation/api.py)
     app.include_router(web_router)  # the chat page (/), /console and /editor (see docs/web.md)
     openapi_errors.document(app)

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from .config import Settings
 from . import redaction
+from .editorial.offices_cli import register as register_office_commands
 from .errors import StartupError
 from .reports.service import CHART_IDS
 from .tickets.cli import register as register_ticket_commands
@@ -321,6 +322,7 @@ def build_parser() -> argparse.ArgumentParser:
             p.add_argument("--out", help="where to write the calibration (default: the bundled file)")
     register_ticket_commands(sub)  # users ..., tickets ...
     register_translation_commands(sub)  # translate install/list/pretranslate/...
+    register_office_commands(sub)  # offices export/import
     return parser
 
 
