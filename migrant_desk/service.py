@@ -207,6 +207,31 @@ class DeskService:
         """Swap in newly published entries with their index (one assignment, atomic for readers)."""
         self._snapshot = Snapshot.of(entries, index)
 
+    def answer_card(self, entry: Entry, lang: str) -> tuple[AnswerOut, str | None]:
+        """An entry as shown to someone who reads `lang`, and the notice that goes before it (another language,
+        a machine translation, an expired fact). The chat's answers and a counselor's inserted answers both."""
+        shown = choose_answer(entry, lang, self.translations)  # human → machine → other language
+        variant = entry.translations.get(shown.lang)
+        reviewed = shown.translation == "machine" or (variant is not None and variant.native_reviewed)
+        answer = AnswerOut(
+            id=entry.id, category=entry.category, question=shown.question, answer=shown.answer,
+            answer_lang=shown.lang, translation=shown.translation, source_lang=shown.source_lang,
+            original_question=shown.original_question, original_answer=shown.original_answer,
+            translation_status=shown.translation_status, translation_model=shown.translation_model,
+            translation_score=shown.translation_score, untranslated_reason=shown.untranslated_reason,
+            native_reviewed=reviewed, provenance_notice=None if reviewed else message("unreviewed_notice", lang),
+            updated=entry.updated.isoformat(),
+            source=SourceOut(title=entry.source.title, url=str(entry.source.url)),
+            contact=(ContactOut(**entry.contact.model_dump(mode="json"), summary=contacts.summary(entry.contact, lang))
+                     if entry.contact else None),
+        )
+        notice = shown.notice
+        if entry.valid_until is not None and self.today() > entry.valid_until:
+            expired = message("expired_notice", lang, date=entry.valid_until.isoformat(),
+                              phone=(entry.contact.phone or entry.contact.agency) if entry.contact else "1345")
+            notice = f"{expired} {notice}" if notice else expired
+        return answer, notice
+
     @property
     def snapshot(self) -> Snapshot:
         return self._snapshot
@@ -280,27 +305,7 @@ class DeskService:
                     if not entries[h.entry_id].sensitive or h.score >= SENSITIVE_ALTERNATIVE_MIN][:MAX_ALTERNATIVES]
         if answered:
             entry = entries[hits[0].entry_id]
-            shown = choose_answer(entry, reply_lang, self.translations)  # human → machine → other language
-            variant = entry.translations.get(shown.lang)
-            reviewed = shown.translation == "machine" or (variant is not None and variant.native_reviewed)
-            answer = AnswerOut(
-                id=entry.id, category=entry.category, question=shown.question, answer=shown.answer,
-                answer_lang=shown.lang, translation=shown.translation, source_lang=shown.source_lang,
-                original_question=shown.original_question, original_answer=shown.original_answer,
-                translation_status=shown.translation_status, translation_model=shown.translation_model,
-                translation_score=shown.translation_score, untranslated_reason=shown.untranslated_reason,
-                native_reviewed=reviewed, provenance_notice=None if reviewed else message("unreviewed_notice", reply_lang),
-                updated=entry.updated.isoformat(),
-                source=SourceOut(title=entry.source.title, url=str(entry.source.url)),
-                contact=(ContactOut(**entry.contact.model_dump(mode="json"), summary=contacts.summary(entry.contact,
-                                                                                                   reply_lang))
-                         if entry.contact else None),
-            )
-            notice = shown.notice
-            if entry.valid_until is not None and self.today() > entry.valid_until:
-                expired = message("expired_notice", reply_lang, date=entry.valid_until.isoformat(),
-                                  phone=(entry.contact.phone or entry.contact.agency) if entry.contact else "1345")
-                notice = f"{expired} {notice}" if notice else expired
+            answer, notice = self.answer_card(entry, reply_lang)
             if decision.band == "medium":
                 framing, confirm = message("medium_framing", reply_lang), message("confirm_question", reply_lang)
         else:

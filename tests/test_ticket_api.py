@@ -161,6 +161,14 @@ def test_kb_answer_goes_in_the_migrants_language_with_its_source(desk, runtime):
     assert sent["text"].startswith(entry.translations["vi"].answer)
     assert f"{message('source_label', 'vi')}: {entry.source.title}" in sent["text"]
     assert sent["translation"]["status"] == "not_needed"
+    # the migrant gets it as an answer card: the chat draws source, contact and links from it, not from the text
+    mine = bearer(ticket["access_token"])
+    seen = client.get(f"/v1/tickets/{ticket['ticket_id']}", headers=mine).json()["messages"][-1]
+    assert seen["answer"]["id"] == "employer-keeps-passport" and seen["answer"]["answer_lang"] == "vi"
+    assert seen["answer"]["source"]["url"] == str(entry.source.url)
+    assert seen["answer"]["contact"]["phone"] == entry.contact.phone and seen["answer_notice"] is None
+    polled = client.get(f"/v1/tickets/{ticket['ticket_id']}/messages?after={seen['id'] - 1}", headers=mine).json()
+    assert polled["messages"][-1]["answer"] == seen["answer"]
     r = client.post(f"/v1/tickets/{ticket['ticket_id']}/kb-answer", json={"entry_id": "nope"}, headers=minh)
     assert r.status_code == 404 and r.json()["code"] == "entry_not_found"
 

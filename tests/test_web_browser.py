@@ -294,7 +294,15 @@ def test_migrant_hands_off_counselor_claims_and_replies_migrant_sees_it(server, 
     suggestion.get_by_role("button", name=f"Insert answer {entry_id}").click()
     console.locator("tr.counselor").filter(has_text=f"KB {entry_id}").wait_for()
     inserted = entry(entry_id).translations["vi"].answer
-    migrant.locator(".msg.counselor").filter(has_text=inserted[:40]).wait_for()
+    card = migrant.locator(".msg.counselor").filter(has_text=inserted[:40])
+    card.wait_for()
+    # an answer card as the chat shows answers: the source a link, the agency's number a 44 px tel: link, no raw
+    # "<https://...>" in the text
+    assert card.locator(".meta a").get_attribute("href") == str(entry(entry_id).source.url)
+    if entry(entry_id).contact and entry(entry_id).contact.phone:
+        assert card.locator("a.call").get_attribute("href") == "tel:" + entry(entry_id).contact.phone
+        assert card.locator("a.call").bounding_box()["height"] >= 44
+    assert "<http" not in card.inner_text()
     from_counselor = migrant.locator(".msg.counselor").filter(has_text=answer)
     from_counselor.wait_for()
     assert from_counselor.locator(".who").inner_text() == message("counselor_said", "vi")

@@ -51,7 +51,7 @@ from .models import (
 from .service import TicketError, TicketService
 from .settings import TicketSettings
 from .translate import default_translator
-from .views import counselor_message_out, event_out, migrant_message_out, migrant_status_message, ticket_out
+from .views import AnswerCard, counselor_message_out, event_out, migrant_message_out, migrant_status_message, ticket_out
 
 RECHECK_SECONDS = 2.0  # a long-poll re-reads the database this often (writes by other processes)
 MAX_SUGGESTIONS = 3
@@ -152,13 +152,23 @@ def handoff(body: HandoffIn, request: Request, response: Response, background: B
                       replayed=replayed)
 
 
-def _view(service: TicketService, ticket_id: PathId, principal: Principal):
+def _answer_card(request: Request) -> AnswerCard:
+    """A knowledge-base answer a counselor sent, as the migrant's chat shows answers, from the live entries."""
+    desk = request.app.state.runtime.service
+
+    def card(entry_id: str, lang: str):
+        entry = desk.entries.get(entry_id)
+        return desk.answer_card(entry, lang) if entry is not None else None
+    return card
+
+
+def _view(service: TicketService, ticket_id: PathId, principal: Principal, card: AnswerCard | None = None):
     ticket = service.get(ticket_id)
     if principal.user is None:
         rows = service.tickets.messages(ticket_id, include_internal=False)
         return MigrantTicketOut(id=ticket["id"], status=ticket["status"], lang=ticket["lang"],
                                 status_message=migrant_status_message(ticket, service.settings),
-                                messages=[migrant_message_out(r, ticket["lang"]) for r in rows])
+                                messages=[migrant_message_out(r, ticket["lang"], card) for r in rows])
     names = service.tickets.user_names()
     base = ticket_out(ticket, names, service.tickets.spoken_languages(), service.now())
     rows = service.tickets.messages(ticket_id)
@@ -167,7 +177,7 @@ def _view(service: TicketService, ticket_id: PathId, principal: Principal):
 
 @router.get("/v1/tickets/{ticket_id}", response_model=CounselorTicketOut | MigrantTicketOut)
 def get_ticket(ticket_id: PathId, request: Request, principal: Principal = Depends(ticket_reader)):
-    return _view(ticket_service(request), ticket_id, principal)
+    return _view(ticket_service(request), ticket_id, principal, _answer_card(request))
 
 
 @router.get("/v1/tickets/{ticket_id}/messages", response_model=MessagesOut, responses={429: {}})
@@ -180,6 +190,7 @@ async def wait_for_messages(ticket_id: PathId, request: Request, principal: Prin
     otherwise waits up to `wait` seconds (capped by MIGRANT_DESK_TICKETS_LONG_POLL_MAX_SECONDS) and answers as
     soon as one arrives or the status changes."""
     service = ticket_service(request)
+    card = _answer_card(request)
     loop = asyncio.get_running_loop()
     deadline = loop.time() + min(wait, service.settings.long_poll_max_seconds)
 
@@ -187,7 +198,7 @@ async def wait_for_messages(ticket_id: PathId, request: Request, principal: Prin
         ticket = service.get(ticket_id)
         rows = service.tickets.messages(ticket_id, after, include_internal=principal.user is not None)
         if principal.user is None:
-            out = [migrant_message_out(r, ticket["lang"]) for r in rows]
+            out = [migrant_message_out(r, ticket["lang"], card) for r in rows]
         else:
             names = service.tickets.user_names()
             out = [counselor_message_out(r, names) for r in rows]
@@ -216,7 +227,7 @@ def post_message(ticket_id: PathId, body: MessageIn, request: Request, principal
         service.add_migrant_message(ticket_id, body.text, body.lang)
     else:
         service.add_counselor_message(ticket_id, principal.user, body.text, body.lang)
-    return _view(service, ticket_id, principal)
+    return _view(service, ticket_id, principal, _answer_card(request))
 
 
 # --- counselors -------------------------------------------------------------------------------------------------

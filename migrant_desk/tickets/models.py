@@ -7,6 +7,7 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictBool
 
 from ..languages import SUPPORTED_LANGUAGES
+from ..service import AnswerOut
 from ..validation import CleanText
 
 Status = Literal["new", "assigned", "waiting_on_migrant", "open", "resolved", "closed"]
@@ -142,6 +143,9 @@ class MigrantMessageOut(BaseModel):
     translated: bool
     notice: str | None = Field(None, description="localized: machine-translated / no translation / unreliable")
     created_at: str
+    answer: AnswerOut | None = Field(None, description="a knowledge-base answer the counselor sent: shown as the "
+                                                       "chat shows answers (source, contact, links)")
+    answer_notice: str | None = Field(None, description="goes before `answer`: another language, expired fact")
 
 
 class TicketOut(BaseModel):

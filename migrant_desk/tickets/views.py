@@ -5,6 +5,7 @@ localized notice saying which, and never a note."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 
 from ..messages import language_name, message
 from . import sla
@@ -18,6 +19,9 @@ from .models import (
     TranslationOut,
 )
 from .settings import TicketSettings
+
+# entry id, language → the answer card and its notice (DeskService.answer_card), None if the entry is gone
+AnswerCard = Callable[[str, str], "tuple[AnswerOut, str | None] | None"]
 
 
 def ticket_out(row: dict, names: dict[int, str], spoken: set[str], now: dt.datetime) -> TicketOut:
@@ -47,7 +51,7 @@ def counselor_message_out(row: dict, names: dict[int, str]) -> CounselorMessageO
     )
 
 
-def migrant_message_out(row: dict, ticket_lang: str) -> MigrantMessageOut:
+def migrant_message_out(row: dict, ticket_lang: str, answer_card: AnswerCard | None = None) -> MigrantMessageOut:
     """The migrant's own words (and the bot's, already in their language) are shown as written; a counselor's
     reply is shown translated when the translation passed the gate, else as written, with a notice."""
     text, lang, translated, notice = row["body"], row["lang"], False, None
@@ -62,9 +66,11 @@ def migrant_message_out(row: dict, ticket_lang: str) -> MigrantMessageOut:
         else:
             notice = message("no_translation_available", ticket_lang, language=language_name(ticket_lang),
                              answer_language=other)
+    card = answer_card(row["kb_entry_id"], ticket_lang) if answer_card and row["kb_entry_id"] else None
     return MigrantMessageOut(id=row["id"], author=row["author_kind"], text=text, lang=lang,
                              original_text=row["body"], original_lang=row["lang"], translated=translated,
-                             notice=notice, created_at=row["created_at"])
+                             notice=notice, created_at=row["created_at"],
+                             answer=card[0] if card else None, answer_notice=card[1] if card else None)
 
 
 def migrant_status_message(ticket: dict, settings: TicketSettings) -> str:

@@ -259,6 +259,35 @@
             ? el("span", { class: "alt-lang", lang: result.lang }, languageName(alt.question_lang)) : null))))];
   }
 
+  // A knowledge-base answer: notice first (whatever is not the asker's own language is said before the text, in
+  // the asker's language and script), the text, its source and date, the agency with Call and Website.
+  function answerParts(a, notice) {
+    const parts = [];
+    if (a.translation === "machine" && (a.original_answer || a.original_question)) {
+      parts.push(originalToggle(notice || t("machine_translated", { source_language: languageName(a.source_lang) }),
+        a.source_lang, a.original_question, a.original_answer));
+    } else if (notice) {
+      parts.push(textBlock(notice, "notice"));
+    }
+    parts.push(el("div", { lang: a.answer_lang || null },
+      a.question ? textBlock(a.question, "question") : null, textBlock(a.answer, "answer")));
+    if (a.provenance_notice && a.translation === "human") parts.push(textBlock(a.provenance_notice, "provenance"));
+    parts.push(el("p", { class: "meta" }, t("source_label") + ": ",
+      el("a", { href: a.source.url, target: "_blank", rel: "noopener noreferrer", lang: a.answer_lang || null },
+        a.source.title),
+      // non-breaking hyphens keep a date on one line
+      a.updated ? el("span", { class: "updated" }, " · " + t("updated_on", { date: a.updated.replaceAll("-", "\u2011") })) : null));
+    if (a.contact) {
+      const c = a.contact;
+      parts.push(el("p", { class: "contact" }, t("contact_label") + ": ", el("strong", {}, c.agency),
+        c.summary ? el("span", { class: "contact-summary" }, " " + c.summary + " ") : null,
+        c.phone ? el("a", { href: "tel:" + c.phone, class: "call" }, t("call_label", { phone: c.phone })) : null,
+        c.url ? el("a", { href: c.url, target: "_blank", rel: "noopener noreferrer", class: "site" },
+          t("website_label")) : null));
+    }
+    return parts;
+  }
+
   function renderAnswer(result) {
     const parts = [];
     const a = result.answer;
@@ -268,29 +297,7 @@
     }
     if (a && result.framing) parts.push(textBlock(result.framing, "framing"));
     if (a) {
-      // Whatever is not the asker's own language is said before the text, in the asker's language and script.
-      if (a.translation === "machine" && (a.original_answer || a.original_question)) {
-        parts.push(originalToggle(result.notice || t("machine_translated", { source_language: languageName(a.source_lang) }),
-          a.source_lang, a.original_question, a.original_answer));
-      } else if (result.notice) {
-        parts.push(textBlock(result.notice, "notice"));
-      }
-      parts.push(el("div", { lang: a.answer_lang || result.lang },
-        a.question ? textBlock(a.question, "question") : null, textBlock(a.answer, "answer")));
-      if (a.provenance_notice && a.translation === "human") parts.push(textBlock(a.provenance_notice, "provenance"));
-      parts.push(el("p", { class: "meta" }, t("source_label") + ": ",
-        el("a", { href: a.source.url, target: "_blank", rel: "noopener noreferrer", lang: a.answer_lang || null },
-          a.source.title),
-        // non-breaking hyphens keep a date on one line
-        a.updated ? el("span", { class: "updated" }, " · " + t("updated_on", { date: a.updated.replaceAll("-", "\u2011") })) : null));
-      if (a.contact) {
-        const c = a.contact;
-        parts.push(el("p", { class: "contact" }, t("contact_label") + ": ", el("strong", {}, c.agency),
-          c.summary ? el("span", { class: "contact-summary" }, " " + c.summary + " ") : null,
-          c.phone ? el("a", { href: "tel:" + c.phone, class: "call" }, t("call_label", { phone: c.phone })) : null,
-          c.url ? el("a", { href: c.url, target: "_blank", rel: "noopener noreferrer", class: "site" },
-            t("website_label")) : null));
-      }
+      parts.push(...answerParts(a, result.notice));
       if (result.office) {
         const o = result.office;
         parts.push(el("p", { class: "office" }, t("office_label") + ": ", el("strong", {}, o.name),
@@ -426,9 +433,13 @@
       return;
     }
     const parts = [];
-    if (m.translated) parts.push(originalToggle(m.notice || t("show_original"), m.original_lang, m.original_text));
-    else if (m.notice) parts.push(textBlock(m.notice, "notice"));
-    parts.push(el("div", { lang: m.lang || null }, textBlock(m.text)));
+    if (m.answer) {
+      parts.push(...answerParts(m.answer, m.answer_notice));  // a knowledge-base answer the counselor sent
+    } else {
+      if (m.translated) parts.push(originalToggle(m.notice || t("show_original"), m.original_lang, m.original_text));
+      else if (m.notice) parts.push(textBlock(m.notice, "notice"));
+      parts.push(el("div", { lang: m.lang || null }, textBlock(m.text)));
+    }
     const kind = m.author === "counselor" ? "counselor" : m.author === "bot" ? "bot" : "system";
     addMessage(kind, kind === "counselor" ? t("counselor_said") : t("desk_said"), m.lang, ...parts);
     if (m.author === "counselor" && document.hidden) document.title = t("counselor_replied");
