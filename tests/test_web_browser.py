@@ -189,6 +189,15 @@ def test_chat_at_320px_detects_the_language_and_works_with_a_keyboard(server, op
     assert unnamed == []
     assert page.get_by_role("log", name=message("conversation_label", "en")).count() == 1
     assert page.get_by_role("combobox", name=message("language_label", "en")).input_value() == ""  # automatic
+    # "Detect automatically" is not cut off: the text, the padding and the arrow fit the box
+    assert page.evaluate("""() => {
+        const s = document.getElementById("lang"), style = getComputedStyle(s);
+        const ctx = document.createElement("canvas").getContext("2d");
+        ctx.font = style.font;
+        const needed = ctx.measureText(s.options[s.selectedIndex].text).width + parseFloat(style.paddingLeft)
+            + parseFloat(style.paddingRight) + 20;
+        return needed <= s.clientWidth;
+    }""")
     # focus order: the question box, Send, then "talk to a counselor"
     page.get_by_label(message("ask_placeholder", "en")).focus()
     order = []
