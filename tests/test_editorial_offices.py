@@ -245,3 +245,24 @@ def test_import_of_a_broken_file_exits_non_zero_naming_file_record_and_field(app
     args = build_parser().parse_args(["offices", "import", str(BUNDLED_KB / OFFICES_DIR / "family-centre.json"),
                                       "--db", str(runtime.settings.db_path), "--kb", str(BUNDLED_KB)])
     assert args.func(args) == 0 and "'unchanged': 28" in capsys.readouterr().out
+
+
+def test_the_editor_page_has_a_labelled_offices_form_and_its_script(app_env):
+    """The page half without a browser: offices.js is loaded and served, every id it looks up is on the page,
+    and every field of the section has a label."""
+    import re
+
+    from migrant_desk.config import PROJECT_ROOT
+    from migrant_desk.web.routes import asset_url
+
+    client, _, _ = app_env
+    page = client.get("/editor").text
+    assert f'src="{asset_url("offices.js")}"' in page and client.get(asset_url("offices.js")).status_code == 200
+    script = (PROJECT_ROOT / "migrant_desk" / "web" / "static" / "offices.js").read_text(encoding="utf-8")
+    looked_up = set(re.findall(r'\$\("([a-z0-9-]+)"\)', script)) | set(re.findall(r'"(o-[a-z0-9-]+)"', script))
+    ids = set(re.findall(r'id="([^"]+)"', page))
+    assert looked_up and looked_up - {"o-address-"} <= ids, looked_up - ids
+    section = page[page.index('<section id="offices"'):page.index("</main>")]
+    fields = re.findall(r'<(?:input|select|textarea)[^>]*\bid="([^"]+)"', section)
+    labels = set(re.findall(r'<label for="([^"]+)"', section))
+    assert len(fields) == 9 and set(fields) <= labels, set(fields) - labels
