@@ -32,6 +32,10 @@ CONFIRM_PHONE = {"immigration": "1345", "labour": "1350", "family-centre": "1577
 _KIND_BY_PHONE = {phone: kind for kind, phone in CONFIRM_PHONE.items()}
 KIND_PATTERN = "^(" + "|".join(CONFIRM_PHONE) + ")$"
 _SUBSTRING_SCRIPTS = ("ko", "zh", "ja", "th", "km", "my")
+# Languages that put case endings on place names: "в Ансане", "Gimhaeda", "अन्सानमा", "Кимхэд". Their names
+# also match at the start of a word followed by at most _MAX_ENDING letters (names of 4 letters or more).
+_INFLECTING = ("ru", "uz", "mn", "ne")
+_MAX_ENDING = 4
 # People write "안산에 살아요", "경기 화성": Korean names also match without their administrative suffix.
 _KO_SUFFIXES = ("특별자치시", "특별자치도", "특별시", "광역시", "시", "군", "구", "도")
 
@@ -135,8 +139,9 @@ class OfficeDirectory:
         return cls(offices, *load_regions(folder))
 
     @cached_property
-    def _names(self) -> list[tuple[str, bool, RegionMatch]]:
-        """(name key, match as substring, what it means), longest names first so "서울 강서구" wins over "강서"."""
+    def _names(self) -> list[tuple[str, str, RegionMatch]]:
+        """(name key, how it matches: substring | word | stem, what it means), longest names first so
+        "서울 강서구" wins over "강서"."""
         out = []
         for region, is_district in [(p, False) for p in self.provinces] + [(d, True) for d in self.districts]:
             meaning = RegionMatch(province=region.province if is_district else region.ko,
@@ -148,7 +153,9 @@ class OfficeDirectory:
             for lang, name in variants:
                 key = _key(name)
                 if len(key) >= 2:
-                    out.append((key, lang in _SUBSTRING_SCRIPTS, meaning))
+                    how = ("substring" if lang in _SUBSTRING_SCRIPTS
+                           else "stem" if lang in _INFLECTING and len(key) >= 4 else "word")
+                    out.append((key, how, meaning))
         return sorted(out, key=lambda t: -len(t[0]))
 
     def find_regions(self, text: str) -> list[RegionMatch]:
@@ -156,12 +163,14 @@ class OfficeDirectory:
         padded = f" {_key(text)} "
         found: dict[tuple[str, str | None], RegionMatch] = {}
         taken: list[tuple[int, int, str]] = []  # where longer names were found: "서구" inside "달서구" is not 서구
-        for name, substring, meaning in self._names:
-            needle = name if substring else f" {name} "
+        for name, how, meaning in self._names:
+            needle = {"substring": name, "word": f" {name} ", "stem": f" {name}"}[how]
             spans, start = [], padded.find(needle)
             while start >= 0:
-                first = start if substring else start + 1
-                spans.append((first, first + len(name)))
+                first = start if how == "substring" else start + 1
+                ending = padded.find(" ", first + len(name)) - (first + len(name))
+                if how != "stem" or ending <= _MAX_ENDING:  # "ансане": ансан + е
+                    spans.append((first, first + len(name)))
                 start = padded.find(needle, start + 1)
             free = [(a, b) for a, b in spans if not any(a >= s and b <= e and n != name for s, e, n in taken)]
             if free:

@@ -222,3 +222,15 @@ def test_asking_about_unpaid_wages_in_ansan_shows_the_ansan_labour_office(runtim
     assert result.answered and result.answer.contact and result.answer.contact.phone == "1350", question
     assert result.office is not None and result.office.id == "labour-gyeonggi-ansan" and result.office.kind == "labour"
     assert result.office.note == unverified_note("labour", result.lang)
+
+
+@pytest.mark.parametrize("text, district", [
+    ("Я живу в Ансане, где мой миграционный офис?", "안산시"),  # Russian prepositional case
+    ("Живу в Пучхоне", "부천시"),
+    ("Men Gimhaeda yashayman", "김해시"),  # Uzbek locative -da
+    ("म अन्सानमा बस्छु", "안산시"),  # Nepali postposition -मा
+    ("Би Кимхэд амьдардаг", "김해시"),  # Mongolian dative
+])
+def test_place_names_with_case_endings_are_found(text, district):
+    directory = OfficeDirectory.load(BUNDLED_KB)
+    assert [m.district for m in directory.find_regions(text)] == [district]
