@@ -35,23 +35,6 @@ NAME_PATTERN = re.compile(r"^[\w.@-]{1,64}$")
 DEFAULT_CAPACITY = 5
 
 
-@db.register("auth-001-users")
-def _create_users(d: sqlite_utils.Database) -> None:
-    d.execute("""
-        CREATE TABLE users (
-            id INTEGER PRIMARY KEY AUTOINCREMENT,
-            name TEXT NOT NULL UNIQUE,
-            role TEXT NOT NULL CHECK (role IN ('counselor','editor','admin')),
-            languages TEXT NOT NULL DEFAULT '[]',
-            teams TEXT NOT NULL DEFAULT '[]',
-            capacity INTEGER NOT NULL DEFAULT 5 CHECK (capacity >= 0),
-            token_hash TEXT NOT NULL UNIQUE,
-            active INTEGER NOT NULL DEFAULT 1,
-            created_at TEXT NOT NULL,
-            deactivated_at TEXT
-        )""")
-
-
 @dataclass(frozen=True)
 class User:
     id: int
@@ -171,16 +154,13 @@ _store_lock = threading.Lock()
 
 
 def app_store(request_or_app) -> db.Store:
-    """The app's database: the runtime's (app.state.store), or Settings.db_path opened on first use. Migrations
-    registered after that store was opened (routers imported later) are applied once, here."""
+    """The app's database: the runtime's (app.state.store), or Settings.db_path opened on first use."""
     app = request_or_app.app if isinstance(request_or_app, Request) else request_or_app
     state = app.state
-    if not getattr(state, "store_migrated", False):
+    if getattr(state, "store", None) is None:
         with _store_lock:
             if getattr(state, "store", None) is None:
                 state.store = db.Store(state.runtime.settings.db_path)
-            db.migrate(state.store.db)
-            state.store_migrated = True
     return state.store
 
 

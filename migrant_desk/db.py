@@ -1,12 +1,12 @@
 """The service's SQLite database (sqlite-utils): connection settings and schema migrations kept in code.
 
 One file holds the product's state (tickets, translation memory, ...). WAL mode lets readers continue while
-one writer writes; a busy timeout makes a second writer wait instead of failing. Each capability keeps its
-migrations next to its code and registers them here by name; `migrate()` applies, in order, those not yet
-recorded in `schema_migrations`, each in its own transaction.
+one writer writes; a busy timeout makes a second writer wait instead of failing.
 
-Back up while the service runs with SQLite's online backup, e.g. `sqlite3 var/migrant-desk.db ".backup x.db"`
-(a plain file copy can miss what is still in the WAL file).
+Migrations: each domain declares its steps in a `Migrations` object next to its code (the model is
+sqlite-migrate's `Migrations`), and migrant_desk/schema.py lists the domains in the order they are applied.
+Nothing registers itself on import: which tables a database gets, and in which order, is read in one place.
+`migrate()` applies the steps not yet recorded in `schema_migrations`, each in its own transaction.
 """
 
 from __future__ import annotations
@@ -15,27 +15,56 @@ import datetime as dt
 import sqlite3
 import os
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
 import sqlite_utils
 
 Migration = Callable[[sqlite_utils.Database], None]
-_MIGRATIONS: list[tuple[str, Migration]] = []
 BUSY_TIMEOUT_MS = 5000
 
 
-def register(name: str) -> Callable[[Migration], Migration]:
-    """Decorator: `@db.register("tickets-001-create")` adds a migration; names must be unique and stable."""
+class Migrations:
+    """One domain's schema steps, applied in the order they are written. A step's name is recorded in
+    `schema_migrations` once applied, so names must be unique and never change:
 
-    def wrap(fn: Migration) -> Migration:
-        if any(existing == name for existing, _ in _MIGRATIONS):
-            raise ValueError(f"migration {name!r} is registered twice")
-        _MIGRATIONS.append((name, fn))
-        return fn
+        MIGRATIONS = db.Migrations("tickets")
 
-    return wrap
+        @MIGRATIONS("tickets-001-create")
+        def create_tables(d): ...
+    """
+
+    def __init__(self, domain: str):
+        self.domain = domain
+        self.steps: list[tuple[str, Migration]] = []
+
+    def __call__(self, name: str) -> Callable[[Migration], Migration]:
+        def add(fn: Migration) -> Migration:
+            if any(existing == name for existing, _ in self.steps):
+                raise ValueError(f"migration {name!r} is declared twice in {self.domain}")
+            self.steps.append((name, fn))
+            return fn
+
+        return add
+
+
+def steps_of(domains: Sequence[Migrations]) -> list[tuple[str, Migration]]:
+    """Every step of `domains`, domain by domain in the given order; a name used twice is an error."""
+    out: list[tuple[str, Migration]] = []
+    for domain in domains:
+        for name, fn in domain.steps:
+            if any(existing == name for existing, _ in out):
+                raise ValueError(f"migration {name!r} is declared twice (again in {domain.domain})")
+            out.append((name, fn))
+    return out
+
+
+def _default_domains() -> Sequence[Migrations]:
+    # Imported here, not at the top: the domains' schema modules import this module.
+    from .schema import DOMAINS
+
+    return DOMAINS
 
 
 def connect(path: Path) -> sqlite_utils.Database:
@@ -68,10 +97,12 @@ class Store:
     """The database file plus one connection per thread (sqlite3 connections must not be shared across threads
     mid-transaction). FastAPI runs sync endpoints in a thread pool, so each worker thread gets its own."""
 
-    def __init__(self, path: Path):
+    def __init__(self, path: Path, domains: Sequence[Migrations] | None = None):
+        """Opens (or creates) the database and applies pending migrations: by default every domain's, in the
+        order migrant_desk/schema.py declares."""
         self.path = Path(path)
         self._local = threading.local()
-        migrate(self.db)
+        migrate(self.db, domains)
 
     @property
     def db(self) -> sqlite_utils.Database:
@@ -84,13 +115,13 @@ class Store:
         return transaction(self.db)
 
 
-def migrate(db: sqlite_utils.Database) -> list[str]:
-    """Apply pending migrations; returns the names applied now."""
+def migrate(db: sqlite_utils.Database, domains: Sequence[Migrations] | None = None) -> list[str]:
+    """Apply pending migrations (of `domains`, by default all of them); returns the names applied now."""
     if not db["schema_migrations"].exists():
         db["schema_migrations"].create({"name": str, "applied_at": str}, pk="name")
     done = {row["name"] for row in db["schema_migrations"].rows}
     applied = []
-    for name, fn in _MIGRATIONS:
+    for name, fn in steps_of(_default_domains() if domains is None else domains):
         if name in done:
             continue
         with transaction(db):

@@ -43,7 +43,6 @@ def synthetic(n: int, topics: int, rng: np.random.Generator) -> tuple[np.ndarray
 
 def fill(db_path: Path, n: int, topics: int) -> None:
     from migrant_desk import db
-    from migrant_desk.editorial import gaps  # noqa: F401  (registers the question_log migration)
 
     rng = np.random.default_rng(0)
     vectors, topic = synthetic(n, topics, rng)

@@ -32,23 +32,6 @@ Outcome = Literal["abstained", "low_confidence", "handoff"]
 DEFAULT_CUT = 0.17
 
 
-@db.register("editorial-002-question-log")
-def _create_log(d: sqlite_utils.Database) -> None:
-    d.execute("""
-        CREATE TABLE question_log (
-            id INTEGER PRIMARY KEY AUTOINCREMENT,
-            created_at TEXT NOT NULL,
-            lang TEXT NOT NULL,
-            text TEXT NOT NULL,
-            outcome TEXT NOT NULL CHECK (outcome IN ('abstained','low_confidence','handoff')),
-            top_entry TEXT,
-            confidence REAL,
-            vector BLOB NOT NULL,
-            resolved_entry TEXT,
-            resolved_at TEXT
-        )""")
-
-
 class GapGroup(BaseModel):
     gap_id: int  # the id of the group's earliest question: stable while the group keeps it
     count: int

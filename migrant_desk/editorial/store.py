@@ -32,53 +32,6 @@ VariantStatus = Literal["human", "machine", "reviewed", "stale"]
 ORIGINAL_LANGUAGES = ("ko", "en")  # written first; other variants derive from English
 
 
-@db.register("editorial-001-entries")
-def _create_tables(d: sqlite_utils.Database) -> None:
-    d.execute("""
-        CREATE TABLE kb_entries (
-            id TEXT PRIMARY KEY,
-            head_revision INTEGER NOT NULL,
-            published_revision INTEGER,
-            archived INTEGER NOT NULL DEFAULT 0,
-            review_approved_revision INTEGER,
-            review_approved_by TEXT
-        )""")
-    d.execute("""
-        CREATE TABLE kb_revisions (
-            entry_id TEXT NOT NULL REFERENCES kb_entries(id),
-            number INTEGER NOT NULL,
-            data TEXT NOT NULL,
-            author TEXT NOT NULL,
-            created_at TEXT NOT NULL,
-            note TEXT NOT NULL DEFAULT '',
-            PRIMARY KEY (entry_id, number)
-        )""")
-    d.execute("""
-        CREATE TABLE kb_variant_status (
-            entry_id TEXT NOT NULL REFERENCES kb_entries(id),
-            lang TEXT NOT NULL,
-            status TEXT NOT NULL CHECK (status IN ('human','machine','reviewed','stale')),
-            source_lang TEXT,
-            source_hash TEXT,
-            updated_at TEXT NOT NULL,
-            PRIMARY KEY (entry_id, lang)
-        )""")
-
-
-@db.register("editorial-003-publishes")
-def _create_publish_log(d: sqlite_utils.Database) -> None:
-    # When each revision went live and who published it: the reports compare an entry's outcomes before and
-    # after (reports/). Seeding and `kb import` publish too, but are not an editor's change: not logged.
-    d.execute("""
-        CREATE TABLE kb_publishes (
-            id INTEGER PRIMARY KEY AUTOINCREMENT,
-            entry_id TEXT NOT NULL REFERENCES kb_entries(id),
-            revision INTEGER NOT NULL,
-            published_at TEXT NOT NULL,
-            published_by TEXT NOT NULL
-        )""")
-
-
 # HTTP status of each refusal; any other code (invalid entries) is 422.
 EDIT_ERROR_STATUS = {"entry_not_found": 404, "revision_not_found": 404, "variant_not_found": 404,
                      "duplicate_id": 409, "review_required": 409, "self_review": 409, "not_machine": 409,

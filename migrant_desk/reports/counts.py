@@ -23,23 +23,6 @@ FLUSH_SECONDS = 5.0
 OUTCOMES = ("high", "medium", "not_sure", "greeting", "thanks", "handed_off")
 
 
-@db.register("reports-001-daily-outcomes")
-def _create(d) -> None:
-    d.execute("""
-        CREATE TABLE daily_outcomes (
-            day TEXT NOT NULL, lang TEXT NOT NULL, category TEXT NOT NULL, outcome TEXT NOT NULL,
-            count INTEGER NOT NULL, PRIMARY KEY (day, lang, category, outcome))""")
-
-
-@db.register("reports-002-daily-entry-outcomes")
-def _create_entry_counts(d) -> None:
-    # Which entry answered, so a manager can compare an entry's days before and after a publish.
-    d.execute("""
-        CREATE TABLE daily_entry_outcomes (
-            day TEXT NOT NULL, entry_id TEXT NOT NULL, outcome TEXT NOT NULL, count INTEGER NOT NULL,
-            PRIMARY KEY (day, entry_id, outcome))""")
-
-
 class OutcomeRow(BaseModel):
     day: str
     lang: str

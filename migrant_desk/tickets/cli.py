@@ -17,8 +17,6 @@ from ..db import Store
 
 
 def _store(args: argparse.Namespace) -> Store:
-    from . import schema  # noqa: F401  (registers the ticket tables)
-
     return Store(args.db or Settings().db_path)
 
 
@@ -94,7 +92,7 @@ def _date(value: str) -> dt.date:
 
 
 def cmd_tickets_purge(args: argparse.Namespace) -> int:
-    from ..editorial import gaps  # registers the question log's migration before the store opens
+    from ..editorial import gaps
     from .service import TicketService
 
     store = _store(args)

@@ -1,4 +1,5 @@
-"""The ticket tables, as named migrations (applied once each, in order, by migrant_desk.db.migrate).
+"""The ticket tables, as named migrations (applied once each, in order, by migrant_desk.db.migrate; the users
+domain's run first, see migrant_desk/schema.py, because tickets and messages refer to users).
 
 Plain SQL rather than sqlite-utils' `create`, because ids use AUTOINCREMENT: a purged ticket's id is never
 handed out again, so the anonymous audit line left by a purge can never be confused with a later ticket.
@@ -9,11 +10,12 @@ from __future__ import annotations
 
 import sqlite_utils
 
-from .. import auth  # noqa: F401  (the users table must exist first: tickets.assigned_to refers to it)
 from .. import db
 
+MIGRATIONS = db.Migrations("tickets")
 
-@db.register("tickets-001-create")
+
+@MIGRATIONS("tickets-001-create")
 def create_tables(d: sqlite_utils.Database) -> None:
     # One statement at a time: executescript() would COMMIT the migration's transaction half-way.
     for statement in _SCHEMA.split(";\n"):

@@ -8,7 +8,6 @@ import json
 import sqlite_utils
 
 from .. import db
-from . import schema as _schema  # noqa: F401  (registers the migrations before any Store opens)
 from .sla import OVERDUE_SQL
 
 PRIORITY_RANK_SQL = "CASE t.priority WHEN 'urgent' THEN 3 WHEN 'high' THEN 2 WHEN 'normal' THEN 1 ELSE 0 END"

@@ -24,37 +24,11 @@ import sqlite_utils
 from pydantic import BaseModel
 
 from .. import db
+from .schema import TABLE
 from ..clock import iso, utcnow
 from ..knowledge_base import normalise_text
 
 Status = Literal["machine", "reviewed", "stale"]
-TABLE = "translation_memory"
-
-
-@db.register("translation-001-memory")
-def _create_memory(d: sqlite_utils.Database) -> None:
-    d.execute(f"""
-        CREATE TABLE {TABLE} (
-            id INTEGER PRIMARY KEY AUTOINCREMENT,
-            source_hash TEXT NOT NULL,
-            source_lang TEXT NOT NULL,
-            target_lang TEXT NOT NULL,
-            model_id TEXT NOT NULL,
-            source_text TEXT NOT NULL,
-            text TEXT NOT NULL,
-            status TEXT NOT NULL CHECK (status IN ('machine', 'reviewed', 'stale')),
-            previous_status TEXT,
-            gate_passed INTEGER NOT NULL,
-            gate_score REAL,
-            gate_reasons TEXT NOT NULL DEFAULT '[]',
-            ref TEXT,
-            reviewed_by TEXT,
-            created_at TEXT NOT NULL,
-            updated_at TEXT NOT NULL,
-            UNIQUE (source_hash, source_lang, target_lang, model_id)
-        )""")
-    d.execute(f"CREATE INDEX {TABLE}_lookup ON {TABLE} (source_hash, source_lang, target_lang, status)")
-    d.execute(f"CREATE INDEX {TABLE}_ref ON {TABLE} (ref)")
 
 
 def source_hash(text: str) -> str:
@@ -91,7 +65,6 @@ def _row(raw: dict) -> MemoryRow:
 class TranslationMemory:
     def __init__(self, store: db.Store):
         self.store = store
-        db.migrate(store.db)  # in case the Store was opened before this module registered its migration
 
     @property
     def _db(self) -> sqlite_utils.Database:

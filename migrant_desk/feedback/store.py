@@ -7,17 +7,15 @@ conversation id, no address). Editors read the precision per band and the entrie
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, Request
-from pydantic import BaseModel, ConfigDict, Field, StrictBool
+from pydantic import BaseModel, Field
 
-from . import db
-from .auth import User, app_store, require_role
-from .clock import utcnow
-from .errors import ApiError
-from .languages import SUPPORTED_LANGUAGES
+from .. import db
+from ..clock import utcnow
+
+MIGRATIONS = db.Migrations("feedback")
 
 
-@db.register("feedback-001-answers")
+@MIGRATIONS("feedback-001-answers")
 def _create(d) -> None:
     d.execute("""
         CREATE TABLE answer_feedback (
@@ -28,14 +26,6 @@ def _create(d) -> None:
             band TEXT NOT NULL CHECK (band IN ('high','medium')),
             helpful INTEGER NOT NULL CHECK (helpful IN (0, 1))
         )""")
-
-
-class FeedbackIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    entry_id: str = Field(max_length=64, description="the entry that was shown")
-    lang: str = Field(max_length=8, description="the language the answer was shown in")
-    band: str = Field(pattern="^(high|medium)$", description="the band the answer was shown with")
-    helpful: StrictBool = Field(description="true: 'yes, that is what I asked'; false: 'no'")
 
 
 class BandFeedback(BaseModel):
@@ -49,9 +39,9 @@ class FeedbackSummary(BaseModel):
     most_said_no: list[dict] = Field(description="entries with the most 'no', with their counts per language")
 
 
-def record(database, body: FeedbackIn) -> None:
-    database["answer_feedback"].insert({"day": utcnow().date().isoformat(), "lang": body.lang,
-                                        "entry_id": body.entry_id, "band": body.band, "helpful": int(body.helpful)})
+def record(database, lang: str, entry_id: str, band: str, helpful: bool) -> None:
+    database["answer_feedback"].insert({"day": utcnow().date().isoformat(), "lang": lang, "entry_id": entry_id,
+                                        "band": band, "helpful": int(helpful)})
 
 
 def summary(database) -> FeedbackSummary:
@@ -69,20 +59,3 @@ def summary(database) -> FeedbackSummary:
     ranked = sorted(per_entry.items(), key=lambda kv: -sum(kv[1].values()))[:20]
     return FeedbackSummary(bands=bands, most_said_no=[{"entry_id": e, "no": sum(l.values()), "languages": l}
                                                       for e, l in ranked])
-
-
-router = APIRouter(tags=["feedback"])
-
-
-@router.post("/v1/feedback", status_code=204, responses={404: {}})
-def post_feedback(body: FeedbackIn, request: Request) -> None:
-    if body.lang not in SUPPORTED_LANGUAGES:
-        raise ApiError(422, "unknown_language", f"Unknown language code '{body.lang}'.")
-    if body.entry_id not in request.app.state.runtime.service.entries:
-        raise ApiError(404, "entry_not_found", f"No entry with id '{body.entry_id}'.")
-    record(app_store(request).db, body)
-
-
-@router.get("/v1/editor/feedback", response_model=FeedbackSummary)
-def get_feedback(request: Request, user: User = Depends(require_role("editor", "admin"))) -> FeedbackSummary:
-    return summary(app_store(request).db)
