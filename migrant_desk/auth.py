@@ -6,7 +6,7 @@ shown once, when it is made. SHA-256 without a salt is enough here because the t
 password would need a slow hash).
 
 Other modules protect their routes with the FastAPI dependencies below, e.g.
-`user: User = Depends(require_role("counselor", "admin"))`; a request without a valid token gets 401, a
+`user: User = Depends(require_role(*TICKET_ROLES))`; a request without a valid token gets 401, a
 valid token of the wrong role 403, both as {"code", "message"}.
 """
 
@@ -27,8 +27,8 @@ from .clock import iso, utcnow
 from .errors import ApiError
 from .openapi_errors import raises
 from .languages import SUPPORTED_LANGUAGES
+from .users import COUNSELOR, ROLES, TICKET_ROLES  # noqa: F401  (ROLES re-exported: the CLI's choices)
 
-ROLES = ("counselor", "editor", "admin")
 STAFF_TOKEN_PREFIX = "mds_"
 MIGRANT_TOKEN_PREFIX = "mdt_"
 NAME_PATTERN = re.compile(r"^[\w.@-]{1,64}$")
@@ -88,7 +88,7 @@ def _validate(name: str, role: str, languages: list[str], capacity: int) -> None
     unknown = [code for code in languages if code not in SUPPORTED_LANGUAGES]
     if unknown:
         raise UserError(f"languages: unknown code(s) {', '.join(unknown)}; supported: {', '.join(SUPPORTED_LANGUAGES)}")
-    if role == "counselor" and not languages:
+    if role == COUNSELOR and not languages:
         raise UserError("languages: a counselor needs at least one language (routing goes by language)")
     if capacity < 0:
         raise UserError("capacity: must be 0 or more")

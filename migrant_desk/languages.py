@@ -30,6 +30,11 @@ SUPPORTED_LANGUAGES: dict[str, str] = {
 }
 # Babel's locale for a code where it differs from ours (Babel names Filipino "fil").
 BABEL_LOCALE = {"tl": "fil"}
+# Every entry is written in English and Korean first. When the asker's language has no human-written variant, an
+# answer (or an office's name) falls back to English, then Korean; machine translation starts from them in the same
+# order (Argos models are trained English-centred and its Korean models are weak); other variants derive from
+# English. Defined once: service.py, translation/ and editorial/ read it from here.
+FALLBACK_ORDER: tuple[str, ...] = ("en", "ko")
 MIN_CHARS_FOR_DETECTION = 4
 MIN_PROBABILITY = 0.6
 

@@ -22,7 +22,7 @@ from .abstention import Band, Calibration, Decision, decide
 from .embedding.embedder import Embedder
 from .index import EntryIndex
 from .knowledge_base import Entry, Variant, normalise_text
-from .languages import LanguageChoice, choose_language
+from .languages import FALLBACK_ORDER, LanguageChoice, choose_language
 from .messages import message
 from .offices import OfficeDirectory, kind_for_phone, unverified_note
 from .retrieval import Candidate, Retrieved, Retriever
@@ -33,8 +33,6 @@ MAX_ALTERNATIVES = 4
 # A sensitive entry (crisis, violence) is offered as an alternative only when its fused score stands this many
 # standard units above the candidates' mean: on the labelled set, no nonsense or off-topic question reaches it.
 SENSITIVE_ALTERNATIVE_MIN = 2.5
-# When the asker's language has no human-written variant: English, then Korean (both always exist).
-FALLBACK_ORDER = ("en", "ko")
 
 
 class SourceOut(BaseModel):
@@ -159,8 +157,8 @@ QuestionLog = Callable[[str, str, str, np.ndarray, str | None, float], None]
 
 
 def _in_language(names: dict[str, str], lang: str) -> str:
-    """An office record's name or address in the asker's language, else English, else Korean."""
-    return names.get(lang) or names.get("en") or names["ko"]
+    """An office record's name or address in the asker's language, else in the fallback order."""
+    return next((names[code] for code in (lang, *FALLBACK_ORDER) if names.get(code)), names[FALLBACK_ORDER[-1]])
 
 
 def pick_variant(entry: Entry, lang: str) -> tuple[str, Variant]:

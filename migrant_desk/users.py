@@ -5,9 +5,18 @@ The domain's schema steps live here; migrant_desk/schema.py says when they run (
 
 from __future__ import annotations
 
+from typing import Literal
+
 import sqlite_utils
 
 from . import db
+
+# The roles a staff token can have, and who may do what; routes and services read these, nothing else spells them.
+ROLES: tuple[str, ...] = ("counselor", "editor", "admin")
+COUNSELOR, EDITOR, ADMIN = ROLES
+Role = Literal[ROLES]  # type: ignore[valid-type]  (built from the tuple, so the names are written once)
+TICKET_ROLES = (COUNSELOR, ADMIN)  # may hold tickets and read the queue
+EDITOR_ROLES = (EDITOR, ADMIN)  # may edit and publish entries and read the reports
 
 MIGRATIONS = db.Migrations("users")
 

@@ -148,3 +148,21 @@ def test_every_status_has_a_rule_and_only_closed_is_final():
     assert [s for s, nxt in lifecycle.TRANSITIONS.items() if not nxt] == ["closed"]
     for targets in lifecycle.TRANSITIONS.values():
         assert set(targets) <= set(STATUSES)
+
+
+def test_the_frozen_schema_accepts_exactly_the_statuses_and_roles_the_code_defines(tmp_path):
+    """Statuses and roles are defined once in code (tickets/models.py, users.py); the migrations that created the
+    tables keep their own copy in CHECK constraints, which must never drift from it."""
+    import sqlite3
+
+    from migrant_desk.db import Store
+    from migrant_desk.tickets.models import STATUSES
+    from migrant_desk.tickets.store import sql_list
+    from migrant_desk.users import ROLES
+
+    store = Store(tmp_path / "x.db")
+    tables = dict(store.db.execute("SELECT name, sql FROM sqlite_master WHERE type = 'table'").fetchall())
+    assert f"status IN {sql_list(STATUSES)}".replace(" ", "") in tables["tickets"].replace(" ", "")
+    assert f"role IN {sql_list(ROLES)}".replace(" ", "") in tables["users"].replace(" ", "")
+    with pytest.raises(sqlite3.IntegrityError):
+        store.db.execute("INSERT INTO users (name, role, token_hash, created_at) VALUES ('x', 'boss', 'h', 't')")

@@ -13,13 +13,14 @@ from ..auth import User, app_store, require_role
 from ..errors import ApiError
 from ..validation import PathId
 from ..languages import SUPPORTED_LANGUAGES
+from ..users import EDITOR_ROLES
 from . import gaps
 from .publish import PublishResult
 from .store import EditorialStore, EntryState, RevisionOut
 from .worddiff import FieldDiff, entry_diff
 
 router = APIRouter(prefix="/v1/editor", tags=["editor"])
-editor = require_role("editor", "admin")
+editor = require_role(*EDITOR_ROLES)
 
 
 class EntryIn(BaseModel):

@@ -27,9 +27,12 @@ from .. import db
 from ..clock import iso, utcnow
 from ..errors import ApiError
 from ..knowledge_base import Entry, EntryProblem, Variant, problems_from
+from ..languages import FALLBACK_ORDER
 
 VariantStatus = Literal["human", "machine", "reviewed", "stale"]
-ORIGINAL_LANGUAGES = ("ko", "en")  # written first; other variants derive from English
+# The variants written first (languages.FALLBACK_ORDER); every other variant derives from the first of them.
+ORIGINALS = FALLBACK_ORDER
+DERIVED_FROM = FALLBACK_ORDER[0]
 
 
 # HTTP status of each refusal; any other code (invalid entries) is 422.
@@ -191,7 +194,7 @@ class EditorialStore:
             self.database.execute("DELETE FROM kb_variant_status WHERE entry_id = ? AND lang = ?", [entry.id, lang])
         for lang, variant in entry.translations.items():
             changed = previous is None or previous.translations.get(lang) != variant
-            source_lang = None if lang in ORIGINAL_LANGUAGES else "en"
+            source_lang = None if lang in ORIGINALS else DERIVED_FROM
             source_hash = text_hash(entry.translations.get(source_lang)) if source_lang else None
             if lang in explicit:
                 status = explicit[lang]
@@ -231,7 +234,7 @@ class EditorialStore:
         data = self.revision_data(entry_id, self._row(entry_id)["head_revision"])
         if lang not in data["translations"]:
             raise EditError("variant_not_found", f"Entry '{entry_id}' has no '{lang}' variant.")
-        if lang in ORIGINAL_LANGUAGES:
+        if lang in ORIGINALS:
             raise EditError("variant_required", f"The '{lang}' variant is required and cannot be removed.")
         del data["translations"][lang]
         return self.save(data, author, note=f"removed {lang} variant")
@@ -247,7 +250,7 @@ class EditorialStore:
                 raise EditError("not_machine", f"The '{lang}' variant is {row[0]}; only machine or stale "
                                                "translations can be accepted as reviewed.")
             data = self.revision_data(entry_id, self._row(entry_id)["head_revision"])
-            source = Entry.model_validate(data).translations.get("en")
+            source = Entry.model_validate(data).translations.get(DERIVED_FROM)
             self.database.execute(
                 "UPDATE kb_variant_status SET status = 'reviewed', source_hash = ?, updated_at = ? "
                 "WHERE entry_id = ? AND lang = ?", [text_hash(source), iso(utcnow()), entry_id, lang])

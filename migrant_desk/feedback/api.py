@@ -8,6 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field, StrictBool
 from ..auth import User, app_store, require_role
 from ..errors import ApiError
 from ..languages import SUPPORTED_LANGUAGES
+from ..users import EDITOR_ROLES
 from .store import FeedbackSummary, record, summary
 
 
@@ -32,5 +33,5 @@ def post_feedback(body: FeedbackIn, request: Request) -> None:
 
 
 @router.get("/v1/editor/feedback", response_model=FeedbackSummary)
-def get_feedback(request: Request, user: User = Depends(require_role("editor", "admin"))) -> FeedbackSummary:
+def get_feedback(request: Request, user: User = Depends(require_role(*EDITOR_ROLES))) -> FeedbackSummary:
     return summary(app_store(request).db)

@@ -12,6 +12,7 @@ from ..auth import User, app_store, require_role
 from ..clock import utcnow
 from ..errors import ApiError
 from ..languages import SUPPORTED_LANGUAGES
+from ..users import EDITOR_ROLES
 from .charts import Chart
 from .counts import OutcomeCounter, OutcomeRow
 from .service import CHART_IDS, csv_text, report_charts, table_csv
@@ -25,7 +26,7 @@ def outcome_counter(request: Request) -> OutcomeCounter:
     return request.app.state.outcomes  # built once at start (api.py lifespan)
 
 
-Reader = Annotated[User, Depends(require_role("editor", "admin"))]
+Reader = Annotated[User, Depends(require_role(*EDITOR_ROLES))]
 Outcomes = Annotated[OutcomeCounter, Depends(outcome_counter)]
 Since = Annotated[dt.date | None, Query(description="first day (UTC), default: 30 days before `until`")]
 Until = Annotated[dt.date | None, Query(description="last day (UTC), default: today")]

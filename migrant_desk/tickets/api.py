@@ -31,6 +31,7 @@ from ..editorial import gaps
 from ..languages import SUPPORTED_LANGUAGES, choose_language
 from ..messages import message
 from ..service import AskResult, pick_variant
+from ..users import ADMIN, ROLES, TICKET_ROLES
 from .models import (
     STATUSES,
     AssignIn,
@@ -57,8 +58,8 @@ RECHECK_SECONDS = 2.0  # a long-poll re-reads the database this often (writes by
 MAX_SUGGESTIONS = 3
 
 router = APIRouter(tags=["tickets"])
-staff = require_role("counselor", "admin")
-admin_only = require_role("admin")
+staff = require_role(*TICKET_ROLES)
+admin_only = require_role(ADMIN)
 _service_lock = threading.Lock()
 
 
@@ -86,7 +87,7 @@ def ticket_reader(ticket_id: PathId, request: Request) -> Principal:
     if principal.user is None:
         if principal.ticket_id != ticket_id:
             raise TicketError(403, "forbidden", "This token opens only its own ticket.")
-    elif principal.user.role not in ("counselor", "admin"):
+    elif principal.user.role not in TICKET_ROLES:
         raise TicketError(403, "forbidden", f"This needs the role counselor or admin, or the ticket's own token; "
                                             f"the token is a {principal.user.role} token.")
     return principal
@@ -385,6 +386,6 @@ def release_all(name: str, request: Request, user: User = Depends(admin_only)) -
 
 
 @router.get("/v1/me", response_model=UserOut)
-def me(request: Request, user: User = Depends(require_role("counselor", "editor", "admin"))) -> UserOut:
+def me(request: Request, user: User = Depends(require_role(*ROLES))) -> UserOut:
     service = ticket_service(request)
     return _user_out(user, service.tickets.held_count(user.id))

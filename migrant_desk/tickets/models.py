@@ -8,20 +8,19 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictBool
 
 from ..languages import SUPPORTED_LANGUAGES
 from ..service import AnswerOut
+from ..users import Role
 from ..validation import CleanText
 
-Status = Literal["new", "assigned", "waiting_on_migrant", "open", "resolved", "closed"]
 STATUSES: tuple[str, ...] = ("new", "assigned", "waiting_on_migrant", "open", "resolved", "closed")
+Status = Literal[STATUSES]  # type: ignore[valid-type]  (built from the tuple, so the names are written once)
+NEW, ASSIGNED, WAITING_ON_MIGRANT, OPEN, RESOLVED, CLOSED = STATUSES
 # A ticket in one of these still belongs to a human: the bot stays silent for its conversation.
-ACTIVE_STATUSES: tuple[str, ...] = ("new", "assigned", "waiting_on_migrant", "open")
+ACTIVE_STATUSES: tuple[str, ...] = (NEW, ASSIGNED, WAITING_ON_MIGRANT, OPEN)
 # Statuses in which a counselor holds the ticket (they count against the counselor's capacity).
-HELD_STATUSES: tuple[str, ...] = ("assigned", "waiting_on_migrant", "open")
+HELD_STATUSES: tuple[str, ...] = (ASSIGNED, WAITING_ON_MIGRANT, OPEN)
 
-Priority = Literal["low", "normal", "high", "urgent"]
 PRIORITIES: tuple[str, ...] = ("low", "normal", "high", "urgent")
-
-Role = Literal["counselor", "editor", "admin"]
-ROLES: tuple[str, ...] = ("counselor", "editor", "admin")
+Priority = Literal[PRIORITIES]  # type: ignore[valid-type]
 
 AuthorKind = Literal["migrant", "bot", "counselor", "system"]
 # What became of a message's translation. "not_needed": written in the reader's language already;

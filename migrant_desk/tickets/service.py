@@ -19,11 +19,12 @@ from ..clock import Clock, iso, parse, utcnow
 from ..db import Store
 from ..errors import ApiError
 from ..messages import message
+from ..users import ADMIN, TICKET_ROLES
 from . import lifecycle, routing, sla
 from .models import HELD_STATUSES, HandoffIn
 from .notify import Notifier
 from .settings import TicketSettings
-from .store import TicketStore
+from .store import ACTIVE_SQL, HELD_SQL, TicketStore
 from .translate import MessageTranslator, NoTranslator, TranslationOutcome, translate_for
 
 MIN_IDEMPOTENCY_KEY = 16
@@ -123,8 +124,7 @@ class TicketService:
 
     def _refuse_second_ticket(self, conversation_id: str, database=None) -> None:
         rows = list((database or self.tickets.db).query(
-            "SELECT id, status FROM tickets WHERE conversation_id = ? AND status IN "
-            "('new','assigned','waiting_on_migrant','open')", [conversation_id]))
+            f"SELECT id, status FROM tickets WHERE conversation_id = ? AND status IN {ACTIVE_SQL}", [conversation_id]))
         if rows:
             raise TicketError(409, "conversation_has_ticket",
                               f"Conversation '{conversation_id}' already has ticket {rows[0]['id']} "
@@ -174,7 +174,7 @@ class TicketService:
 
     def assign(self, ticket_id: int, counselor: User, actor: User) -> dict:
         """An admin gives a ticket to a counselor, or moves it from one to another (capacity is theirs to judge)."""
-        if not counselor.active or counselor.role not in ("counselor", "admin"):
+        if not counselor.active or counselor.role not in TICKET_ROLES:
             raise TicketError(422, "not_a_counselor", f"'{counselor.name}' is not an active counselor.")
         now = self.now()
         with self.tickets.transaction() as d:
@@ -210,8 +210,8 @@ class TicketService:
         with self.tickets.transaction() as d:
             if deactivate:
                 d.execute("UPDATE users SET active = 0, deactivated_at = ? WHERE id = ?", [iso(now), user_id])
-            held = list(d.query("SELECT * FROM tickets WHERE assigned_to = ? AND status IN "
-                                "('assigned','waiting_on_migrant','open') ORDER BY id", [user_id]))
+            held = list(d.query(f"SELECT * FROM tickets WHERE assigned_to = ? AND status IN {HELD_SQL} ORDER BY id",
+                                [user_id]))
             for ticket in held:
                 self._release(d, ticket, actor, now)
         for ticket in held:
@@ -410,7 +410,7 @@ class TicketService:
 
     @staticmethod
     def _require_holder(ticket: dict, user: User) -> None:
-        if user.role != "admin" and ticket["assigned_to"] != user.id:
+        if user.role != ADMIN and ticket["assigned_to"] != user.id:
             raise TicketError(403, "not_your_ticket", f"Ticket {ticket['id']} is not assigned to you; claim it, or "
                                                       "ask an admin to assign it.")
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 
 from ..clock import iso, parse
+from .models import ACTIVE_STATUSES
 from .settings import TicketSettings
 
 
@@ -36,16 +37,9 @@ def pause_changes(ticket: dict, new_status: str, now: dt.datetime, settings: Tic
     return {}
 
 
-# Overdue, as SQL over the tickets table (alias t) with :now bound: a running clock past a due time.
-OVERDUE_SQL = (
-    "(t.status IN ('new','assigned','waiting_on_migrant','open') AND t.paused_at IS NULL AND "
-    "((t.first_response_at IS NULL AND t.first_response_due < :now) OR t.resolution_due < :now))"
-)
-
-
 def is_overdue(ticket: dict, now: dt.datetime) -> bool:
-    """The same rule as OVERDUE_SQL, for one row."""
-    if ticket["status"] not in ("new", "assigned", "waiting_on_migrant", "open") or ticket["paused_at"]:
+    """An active ticket whose clock runs past a due time (store.OVERDUE_SQL is the same rule in SQL)."""
+    if ticket["status"] not in ACTIVE_STATUSES or ticket["paused_at"]:
         return False
     stamp = iso(now)
     return (ticket["first_response_at"] is None and ticket["first_response_due"] < stamp) or \

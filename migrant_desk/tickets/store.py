@@ -8,8 +8,20 @@ import json
 import sqlite_utils
 
 from .. import db
-from .sla import OVERDUE_SQL
+from .models import ACTIVE_STATUSES, HELD_STATUSES
 
+
+def sql_list(values: tuple[str, ...]) -> str:
+    """A tuple of status names as an SQL list, `('new', 'assigned')`, so the names are written once (models.py).
+    Only for those constants: never for a value from a request."""
+    return "(" + ", ".join(f"'{v}'" for v in values) + ")"
+
+
+ACTIVE_SQL = sql_list(ACTIVE_STATUSES)
+HELD_SQL = sql_list(HELD_STATUSES)
+# Overdue, over the tickets table (alias t) with :now bound: the rule of sla.is_overdue, in SQL.
+OVERDUE_SQL = (f"(t.status IN {ACTIVE_SQL} AND t.paused_at IS NULL AND "
+               "((t.first_response_at IS NULL AND t.first_response_due < :now) OR t.resolution_due < :now))")
 PRIORITY_RANK_SQL = "CASE t.priority WHEN 'urgent' THEN 3 WHEN 'high' THEN 2 WHEN 'normal' THEN 1 ELSE 0 END"
 
 
@@ -32,8 +44,8 @@ class TicketStore:
 
     def active_for_conversation(self, conversation_id: str) -> dict | None:
         rows = list(self.db.query(
-            "SELECT * FROM tickets WHERE conversation_id = ? AND status IN ('new','assigned','waiting_on_migrant',"
-            "'open') ORDER BY id DESC LIMIT 1", [conversation_id]))
+            f"SELECT * FROM tickets WHERE conversation_id = ? AND status IN {ACTIVE_SQL} ORDER BY id DESC LIMIT 1",
+            [conversation_id]))
         return rows[0] if rows else None
 
     def messages(self, ticket_id: int, after: int = 0, include_internal: bool = True) -> list[dict]:
@@ -67,7 +79,7 @@ class TicketStore:
         """(language, status, tickets, overdue tickets) for every active status: the /metrics gauges."""
         return [tuple(r) for r in self.db.execute(
             f"SELECT t.lang, t.status, COUNT(*), SUM(CASE WHEN {OVERDUE_SQL} THEN 1 ELSE 0 END) FROM tickets t "
-            "WHERE t.status IN ('new','assigned','waiting_on_migrant','open') GROUP BY t.lang, t.status",
+            f"WHERE t.status IN {ACTIVE_SQL} GROUP BY t.lang, t.status",
             {"now": now})]
 
     def team_exists(self, name: str) -> bool:
@@ -88,8 +100,7 @@ class TicketStore:
 
     def held_count(self, user_id: int, database: sqlite_utils.Database | None = None) -> int:
         return (database or self.db).execute(
-            "SELECT COUNT(*) FROM tickets WHERE assigned_to = ? AND status IN ('assigned','waiting_on_migrant',"
-            "'open')", [user_id]).fetchone()[0]
+            f"SELECT COUNT(*) FROM tickets WHERE assigned_to = ? AND status IN {HELD_SQL}", [user_id]).fetchone()[0]
 
     def idempotency(self, key_hash: str, database: sqlite_utils.Database | None = None) -> dict | None:
         rows = list((database or self.db).query("SELECT * FROM idempotency_keys WHERE key_hash = ?", [key_hash]))

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import Literal, Protocol
 
 from ..knowledge_base import Entry
+from ..languages import FALLBACK_ORDER
 from ..messages import language_name, message
 from .memory import MemoryRow
 from .translator import question_text, source_candidates
@@ -26,7 +27,6 @@ from .translator import question_text, source_candidates
 log = logging.getLogger(__name__)
 Kind = Literal["human", "machine", "none"]
 Untranslated = Literal["no_model", "not_translated_yet", "unreliable"]
-FALLBACK_ORDER = ("en", "ko")
 
 
 class AnswerTranslations(Protocol):

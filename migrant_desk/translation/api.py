@@ -2,7 +2,7 @@
 GET /v1/translate/pairs (what the installed models can do).
 
 Access is one FastAPI dependency passed to `translation_router(access=...)`. create_app passes the role check
-of migrant_desk/auth.py (counselors, editors and admins); a deployment or test can pass another.
+of migrant_desk/auth.py (every staff role); a deployment or test can pass another.
 """
 
 from __future__ import annotations
@@ -17,8 +17,6 @@ from ..validation import CleanText
 from ..errors import ApiError
 from ..languages import SUPPORTED_LANGUAGES, choose_language
 from .translator import MessageTranslation, Translator
-
-STAFF_ROLES = ("counselor", "editor", "admin")
 
 
 class TranslateIn(BaseModel):
@@ -40,8 +38,9 @@ class PairOut(BaseModel):
 
 def default_access() -> Callable[..., Any]:
     from ..auth import require_role
+    from ..users import ROLES
 
-    return require_role(*STAFF_ROLES)
+    return require_role(*ROLES)
 
 
 def _translator(request: Request) -> Translator:

@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 from ..config import Settings
-from ..languages import SUPPORTED_LANGUAGES
+from ..languages import FALLBACK_ORDER, SUPPORTED_LANGUAGES
 
 
 def _fail(message: str, code: int = 1) -> int:
@@ -77,7 +77,7 @@ def cmd_list(args: argparse.Namespace) -> int:
     for problem in backend.problems:
         print(f"  skipped: {problem}", file=sys.stderr)
     targets = set(settings.translation_targets)
-    missing = sorted(t for t in targets if not any(backend.route(s, t) for s in ("en", "ko") if s != t))
+    missing = sorted(t for t in targets if not any(backend.route(s, t) for s in FALLBACK_ORDER if s != t))
     if missing:
         print(f"no model into: {', '.join(missing)} (answers there stay in the human-written languages)")
     return 0

@@ -19,15 +19,12 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 from ..knowledge_base import Entry
-from ..languages import SUPPORTED_LANGUAGES
+from ..languages import FALLBACK_ORDER, SUPPORTED_LANGUAGES
 from .backend import ArgosBackend, MachineOutput
 from .gate import GateInput, GateVerdict, TranslationGate
 from .memory import TranslationMemory, source_hash
 
 log = logging.getLogger(__name__)
-# Knowledge-base source preference: English first (Argos models are trained English-centred and its Korean
-# models are weak), then Korean, then any other human-written variant.
-SOURCE_PREFERENCE = ("en", "ko")
 GATE_BATCH = 32
 
 MessageStatus = Literal["machine", "unreliable", "same_language", "unavailable"]
@@ -73,8 +70,9 @@ def kb_texts(entry: Entry, lang: str) -> list[tuple[str, str]]:
 
 
 def source_candidates(entry: Entry) -> list[str]:
-    return [c for c in SOURCE_PREFERENCE if c in entry.translations] + \
-        [c for c in entry.translations if c not in SOURCE_PREFERENCE]
+    """The human-written variants to translate from: English, then Korean (FALLBACK_ORDER), then any other."""
+    return [c for c in FALLBACK_ORDER if c in entry.translations] + \
+        [c for c in entry.translations if c not in FALLBACK_ORDER]
 
 
 class Translator:
@@ -205,7 +203,7 @@ class Translator:
         signature = self.backend.signature()
         if self._reachable is None or self._reachable[0] != signature:
             langs = {t for t in SUPPORTED_LANGUAGES
-                     if any(self.backend.route(s, t) for s in SOURCE_PREFERENCE if s != t)}
+                     if any(self.backend.route(s, t) for s in FALLBACK_ORDER if s != t)}
             self._reachable = (signature, langs)
         return self._reachable[1]
 
