@@ -5,12 +5,9 @@ from __future__ import annotations
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Query, Request
-from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
-from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from . import __version__, redaction
+from . import __version__, http_errors, redaction
 from .config import Settings
 from .languages import SUPPORTED_LANGUAGES
 from .offices import KIND_PATTERN, Office
@@ -22,7 +19,7 @@ from .reports.counts import OutcomeCounter, outcome_of
 from .validation import CleanText
 from .runtime import Runtime, start
 from . import openapi_errors
-from .errors import ApiError  # noqa: F401  (defined in errors.py so routers can raise it; re-exported here)
+from .errors import DomainError, ErrorCode
 from .service import AskResult
 from .editorial.api import router as editor_router
 from .editorial.offices_api import router as offices_editor_router
@@ -63,11 +60,6 @@ class HealthOut(BaseModel):
     version: str
 
 
-def _error(status: int, code: str, message: str) -> JSONResponse:
-    return JSONResponse(status_code=status, content={"code": code, "message": message})
-
-
-
 def create_app(settings: Settings | None = None, runtime: Runtime | None = None) -> FastAPI:
     """`runtime` lets tests share one loaded model; otherwise it is built at startup from `settings`."""
 
@@ -85,27 +77,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
                   description="Answers migrants' questions from a multilingual knowledge base, or hands them "
                               "to a counselor.")
 
-    @app.exception_handler(ApiError)
-    async def _api_error(_: Request, exc: ApiError):
-        response = _error(exc.status, exc.code, exc.message)
-        response.headers.update(getattr(exc, "headers", None) or {})  # Retry-After on 429
-        return response
-
-    @app.exception_handler(RequestValidationError)
-    async def _validation_error(_: Request, exc: RequestValidationError):
-        errs = exc.errors()
-        if any(e.get("type") == "json_invalid" for e in errs):
-            return _error(400, "malformed_json", "The request body is not valid JSON.")
-        first = errs[0] if errs else {}
-        field = ".".join(str(p) for p in first.get("loc", ()) if p != "body") or "body"
-        return _error(422, "invalid_request", f"Field '{field}': {first.get('msg', 'invalid value')}.")
-
-    @app.exception_handler(StarletteHTTPException)
-    async def _http_error(_: Request, exc: StarletteHTTPException):
-        code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
-        response = _error(exc.status_code, code, str(exc.detail))
-        response.headers.update(exc.headers or {})  # e.g. Allow on 405
-        return response
+    http_errors.install(app)  # every refusal as {"code", "message"}, its status from one table
 
     limit_settings = runtime.settings if runtime is not None else (settings or Settings())
     app.add_middleware(BodyLimitAndNoStore, max_body_bytes=limit_settings.max_body_bytes)
@@ -124,12 +96,12 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         runtime = rt(request)
         limit = runtime.settings.max_text_chars
         if not body.text.strip():
-            raise ApiError(400, "empty_text", "The question text is empty.")
+            raise DomainError(ErrorCode.EMPTY_TEXT, "The question text is empty.")
         if len(body.text) > limit:
-            raise ApiError(413, "text_too_long", f"The question is {len(body.text)} characters; the limit is {limit}.")
+            raise DomainError(ErrorCode.TEXT_TOO_LONG, f"The question is {len(body.text)} characters; the limit is {limit}.")
         for code in (body.lang, body.lang_hint):
             if code is not None and code not in SUPPORTED_LANGUAGES:
-                raise ApiError(422, "unknown_language",
+                raise DomainError(ErrorCode.UNKNOWN_LANGUAGE,
                                f"Unknown language code '{code}'. Supported: {', '.join(SUPPORTED_LANGUAGES)}.")
         request.app.state.limits.ask.check(client_key(request), "questions")
         held = silenced_answer(request, body.text, body.lang, body.conversation_id)  # a counselor has the case
@@ -153,7 +125,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     def entry(entry_id: str, request: Request) -> dict:
         found = rt(request).service.entries.get(entry_id)
         if found is None:
-            raise ApiError(404, "entry_not_found", f"No entry with id '{entry_id}'.")
+            raise DomainError(ErrorCode.ENTRY_NOT_FOUND, f"No entry with id '{entry_id}'.")
         return found.dump()
 
     @app.get("/v1/offices", response_model=OfficeAnswer, responses={404: {}, 409: {}})
@@ -164,13 +136,13 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         directory = rt(request).service.offices
         matches = directory.find_regions(region) if directory else []
         if not matches:
-            raise ApiError(404, "region_not_found", f"No district or province called '{region}' is known.")
+            raise DomainError(ErrorCode.REGION_NOT_FOUND, f"No district or province called '{region}' is known.")
         if len(matches) > 1:
             names = ", ".join(f"{m.province} {m.district or ''}".strip() for m in matches)
-            raise ApiError(409, "region_ambiguous", f"'{region}' names several places ({names}); add the city.")
+            raise DomainError(ErrorCode.REGION_AMBIGUOUS, f"'{region}' names several places ({names}); add the city.")
         found = directory.office_for(matches[0], kind)
         if found is None:
-            raise ApiError(404, "office_not_found", f"No {kind} office on record covers {matches[0].district or matches[0].province}.")
+            raise DomainError(ErrorCode.OFFICE_NOT_FOUND, f"No {kind} office on record covers {matches[0].district or matches[0].province}.")
         return OfficeAnswer(province=matches[0].province, district=matches[0].district, office=found)
 
     @app.get("/healthz", response_model=HealthOut)

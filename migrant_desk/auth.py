@@ -24,7 +24,7 @@ from fastapi import Request
 
 from . import db
 from .clock import iso, utcnow
-from .errors import ApiError
+from .errors import DomainError, ErrorCode
 from .openapi_errors import raises
 from .languages import SUPPORTED_LANGUAGES
 from .users import COUNSELOR, ROLES, TICKET_ROLES  # noqa: F401  (ROLES re-exported: the CLI's choices)
@@ -175,10 +175,10 @@ def current_principal(request: Request) -> Principal:
     """Dependency: any valid token (staff or migrant); 401 otherwise."""
     token = bearer_token(request)
     if token is None:
-        raise ApiError(401, "unauthorized", "Send a token in the Authorization header as 'Bearer <token>'.")
+        raise DomainError(ErrorCode.UNAUTHORIZED, "Send a token in the Authorization header as 'Bearer <token>'.")
     principal = authenticate(app_store(request).db, token)
     if principal is None:
-        raise ApiError(401, "invalid_token", "The token is not valid (unknown, rotated or deactivated).")
+        raise DomainError(ErrorCode.INVALID_TOKEN, "The token is not valid (unknown, rotated or deactivated).")
     return principal
 
 
@@ -192,8 +192,8 @@ def require_role(*roles: str):
     def dependency(request: Request) -> User:
         principal = current_principal(request)
         if principal.user is None or principal.user.role not in roles:
-            raise ApiError(403, "forbidden", f"This needs the role {' or '.join(roles)}; the token is a "
-                                             f"{principal.role} token.")
+            raise DomainError(ErrorCode.FORBIDDEN, f"This needs the role {' or '.join(roles)}; the token is a "
+                                                   f"{principal.role} token.")
         return principal.user
 
     return dependency

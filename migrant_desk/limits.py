@@ -3,7 +3,7 @@
 Why: anonymous callers could put 500 handoffs in the counselors' queue in 18 s, or hold 3,000 long-polls open
 with one token and slow every migrant's /v1/ask twenty-fold (issue 12). Limits are per process and per client
 address (behind a proxy, run uvicorn with --proxy-headers so the address is the client's, not the proxy's).
-A refusal is HTTP 429 `rate_limited` or `too_many_waits` with Retry-After.
+A refusal is `rate_limited` or `too_many_waits` with the seconds to wait (HTTP 429 with Retry-After).
 """
 
 from __future__ import annotations
@@ -15,9 +15,9 @@ from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
-from starlette.responses import JSONResponse
 
-from .errors import ApiError
+from .errors import DomainError, ErrorCode
+from .http_errors import error_response, status_of
 
 MAX_KEYS = 100_000  # the oldest buckets are forgotten beyond this: memory stays bounded under address churn
 
@@ -64,7 +64,7 @@ class ConcurrencyLimiter:
         with self._lock:
             if self._count >= self.total or self._open.get(key, 0) >= self.per_key:
                 raise RateLimited("Too many waiting requests; poll again in a few seconds.", 5.0,
-                                  code="too_many_waits")
+                                  code=ErrorCode.TOO_MANY_WAITS)
             self._open[key] = self._open.get(key, 0) + 1
             self._count += 1
         try:
@@ -81,10 +81,9 @@ class ConcurrencyLimiter:
         return self._count
 
 
-class RateLimited(ApiError):
-    def __init__(self, message: str, retry_after: float, code: str = "rate_limited"):
-        super().__init__(429, code, message)
-        self.headers = {"Retry-After": str(max(1, math.ceil(retry_after)))}
+class RateLimited(DomainError):
+    def __init__(self, message: str, retry_after: float, code: ErrorCode = ErrorCode.RATE_LIMITED):
+        super().__init__(code, message, retry_after=retry_after)
 
 
 class Limits:
@@ -109,8 +108,8 @@ class BodyLimitAndNoStore:
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
-        too_large = JSONResponse(status_code=413, content={
-            "code": "body_too_large", "message": f"The request body is over {self.max_body_bytes} bytes."})
+        too_large = error_response(status_of(ErrorCode.BODY_TOO_LARGE), ErrorCode.BODY_TOO_LARGE,
+                                   f"The request body is over {self.max_body_bytes} bytes.")
         length = dict(scope.get("headers") or []).get(b"content-length")
         if length is not None and length.isdigit() and int(length) > self.max_body_bytes:
             return await too_large(scope, receive, send)

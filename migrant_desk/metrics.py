@@ -19,7 +19,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, H
 from prometheus_client.core import GaugeMetricFamily
 
 from .clock import iso, utcnow
-from .errors import ApiError
+from .errors import DomainError, ErrorCode
 
 access_log = logging.getLogger("migrant_desk.access")
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
@@ -133,5 +133,5 @@ router = APIRouter(tags=["operations"])
 def metrics(request: Request) -> Response:
     token = request.app.state.runtime.settings.metrics_token
     if token and request.headers.get("authorization") != f"Bearer {token}":
-        raise ApiError(401, "unauthorized", "Send the metrics token as 'Authorization: Bearer <token>'.")
+        raise DomainError(ErrorCode.UNAUTHORIZED, "Send the metrics token as 'Authorization: Bearer <token>'.")
     return Response(generate_latest(request.app.state.metrics.registry), media_type=CONTENT_TYPE_LATEST)

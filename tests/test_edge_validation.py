@@ -74,3 +74,16 @@ def test_the_database_file_is_owner_only(runtime, tmp_path):
 
     db.connect(tmp_path / "new.db").execute("CREATE TABLE t (x)")
     assert stat.S_IMODE(os.stat(tmp_path / "new.db").st_mode) == 0o600
+
+
+def test_every_refusal_code_has_one_http_status_and_services_carry_none():
+    """HTTP lives at the edge: a DomainError has a code and a sentence, never a status; the API layer's one table
+    gives every code its status (http_error keeps the framework's own status, so it is the only one left out)."""
+    from migrant_desk.errors import DomainError, ErrorCode
+    from migrant_desk.http_errors import STATUS
+    from migrant_desk.tickets.errors import TicketError
+
+    assert set(ErrorCode) - set(STATUS) == {ErrorCode.HTTP_ERROR}
+    refusal = TicketError(ErrorCode.AT_CAPACITY, "You hold 5 ticket(s), your capacity.")
+    assert isinstance(refusal, DomainError) and not hasattr(refusal, "status")
+    assert STATUS[refusal.code] == 409 and refusal.code == "at_capacity"

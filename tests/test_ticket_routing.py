@@ -5,6 +5,7 @@ import pytest
 
 from migrant_desk import auth
 from migrant_desk.clock import iso
+from migrant_desk.http_errors import status_of
 from migrant_desk.tickets.service import TicketError
 from tests.ticket_helpers import add_user, make_service, open_ticket
 
@@ -85,7 +86,7 @@ def test_team_tickets_go_to_the_team_unless_nobody_is_in_it(service):
 def test_unknown_team_is_refused_at_handoff(service):
     with pytest.raises(TicketError) as refused:
         open_ticket(service, "v1", team="nope")
-    assert refused.value.status == 422 and refused.value.code == "unknown_team"
+    assert status_of(refused.value.code) == 422 and refused.value.code == "unknown_team"
 
 
 def test_capacity_is_enforced(service):
@@ -95,7 +96,7 @@ def test_capacity_is_enforced(service):
     claims(service, counselor, 2)
     with pytest.raises(TicketError) as refused:
         service.claim_next(counselor)
-    assert refused.value.status == 409 and refused.value.code == "at_capacity"
+    assert status_of(refused.value.code) == 409 and refused.value.code == "at_capacity"
     held = service.tickets.held_count(counselor.id)
     first_held = service.tickets.list(iso(service.now()), assigned_to=counselor.id)[0]["id"]
     service.set_status(first_held, "resolved", counselor)

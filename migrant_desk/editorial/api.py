@@ -10,7 +10,7 @@ from pydantic import BaseModel, Field
 
 from .. import auth
 from ..auth import User, app_store, require_role
-from ..errors import ApiError
+from ..errors import DomainError, ErrorCode
 from ..validation import PathId
 from ..languages import SUPPORTED_LANGUAGES
 from ..users import EDITOR_ROLES
@@ -49,7 +49,7 @@ def _store(request: Request) -> EditorialStore:
 
 def _lang(lang: str) -> str:
     if lang not in SUPPORTED_LANGUAGES:
-        raise ApiError(422, "unknown_language", f"Unknown language code '{lang}'.")
+        raise DomainError(ErrorCode.UNKNOWN_LANGUAGE, f"Unknown language code '{lang}'.")
     return lang
 
 
@@ -90,7 +90,7 @@ def create_entry(body: EntryIn, request: Request, user: User = Depends(editor)) 
 @router.put("/entries/{entry_id}", response_model=SavedOut)
 def update_entry(entry_id: str, body: EntryIn, request: Request, user: User = Depends(editor)) -> SavedOut:
     if body.entry.get("id") != entry_id:
-        raise ApiError(422, "id_mismatch", f"Field 'entry.id' must be '{entry_id}', the id in the path.")
+        raise DomainError(ErrorCode.ID_MISMATCH, f"Field 'entry.id' must be '{entry_id}', the id in the path.")
     number = _store(request).save(body.entry, f"user:{user.id}", body.note)
     return SavedOut(id=entry_id, revision=number)
 
@@ -203,9 +203,9 @@ def gaps_resolved(request: Request, _: User = Depends(editor)) -> list[dict]:
 def resolve_gap(gap_id: PathId, body: ResolveIn, request: Request, _: User = Depends(editor)) -> dict:
     database = app_store(request).db
     if database.execute("SELECT 1 FROM kb_entries WHERE id = ?", [body.entry_id]).fetchone() is None:
-        raise ApiError(404, "entry_not_found", f"No entry with id '{body.entry_id}'.")
+        raise DomainError(ErrorCode.ENTRY_NOT_FOUND, f"No entry with id '{body.entry_id}'.")
     try:
         marked = gaps.resolve(database, gap_id, body.entry_id)
     except KeyError:
-        raise ApiError(404, "gap_not_found", f"No open gap contains question {gap_id}.")
+        raise DomainError(ErrorCode.GAP_NOT_FOUND, f"No open gap contains question {gap_id}.")
     return {"gap_id": gap_id, "entry_id": body.entry_id, "questions_resolved": marked}

@@ -25,7 +25,7 @@ from pydantic import BaseModel, ValidationError
 
 from .. import db
 from ..clock import iso, utcnow
-from ..errors import ApiError
+from ..errors import DomainError, ErrorCode
 from ..knowledge_base import Entry, EntryProblem, Variant, problems_from
 from ..languages import FALLBACK_ORDER
 
@@ -35,18 +35,12 @@ ORIGINALS = FALLBACK_ORDER
 DERIVED_FROM = FALLBACK_ORDER[0]
 
 
-# HTTP status of each refusal; any other code (invalid entries) is 422.
-EDIT_ERROR_STATUS = {"entry_not_found": 404, "revision_not_found": 404, "variant_not_found": 404,
-                     "duplicate_id": 409, "review_required": 409, "self_review": 409, "not_machine": 409,
-                     "variant_required": 409}
+class EditError(DomainError):
+    """An edit is refused; `problems` name the fields. Nothing already stored changes. A DomainError, so the
+    editor endpoints need no translation of their own: the API layer gives it its status and {"code", "message"}."""
 
-
-class EditError(ApiError):
-    """An edit is refused; `problems` name the fields. Nothing already stored changes. An ApiError, so the
-    editor endpoints need no translation of their own: the app turns it into {"code", "message"}."""
-
-    def __init__(self, code: str, message: str, problems: list[EntryProblem] | None = None):
-        super().__init__(EDIT_ERROR_STATUS.get(code, 422), code, message.rstrip(".") + ".")
+    def __init__(self, code: ErrorCode, message: str, problems: list[EntryProblem] | None = None):
+        super().__init__(code, message.rstrip(".") + ".")
         self.problems = problems or []
 
 
@@ -90,7 +84,7 @@ def validate_entry(data: dict, location: str) -> Entry:
         return Entry.model_validate(data)
     except ValidationError as exc:
         problems = problems_from(exc, location, data.get("id") if isinstance(data.get("id"), str) else None)
-        raise EditError("invalid_entry", "; ".join(f"field {p.field}: {p.reason}" for p in problems), problems)
+        raise EditError(ErrorCode.INVALID_ENTRY, "; ".join(f"field {p.field}: {p.reason}" for p in problems), problems)
 
 
 @dataclass
@@ -108,7 +102,7 @@ class EditorialStore:
     def _row(self, entry_id: str) -> dict:
         row = self.database.execute("SELECT * FROM kb_entries WHERE id = ?", [entry_id]).fetchone()
         if row is None:
-            raise EditError("entry_not_found", f"No entry with id '{entry_id}'.")
+            raise EditError(ErrorCode.ENTRY_NOT_FOUND, f"No entry with id '{entry_id}'.")
         cols = [c[0] for c in self.database.execute("SELECT * FROM kb_entries LIMIT 0").description]
         return dict(zip(cols, row))
 
@@ -116,7 +110,7 @@ class EditorialStore:
         row = self.database.execute("SELECT data FROM kb_revisions WHERE entry_id = ? AND number = ?",
                                     [entry_id, number]).fetchone()
         if row is None:
-            raise EditError("revision_not_found", f"Entry '{entry_id}' has no revision {number}.")
+            raise EditError(ErrorCode.REVISION_NOT_FOUND, f"Entry '{entry_id}' has no revision {number}.")
         return json.loads(row[0])
 
     def is_empty(self) -> bool:
@@ -216,9 +210,9 @@ class EditorialStore:
         with db.transaction(self.database):
             exists = self.database.execute("SELECT head_revision FROM kb_entries WHERE id = ?", [entry.id]).fetchone()
             if create and exists:
-                raise EditError("duplicate_id", f"An entry with id '{entry.id}' already exists.")
+                raise EditError(ErrorCode.DUPLICATE_ID, f"An entry with id '{entry.id}' already exists.")
             if not create and not exists:
-                raise EditError("entry_not_found", f"No entry with id '{entry.id}'.")
+                raise EditError(ErrorCode.ENTRY_NOT_FOUND, f"No entry with id '{entry.id}'.")
             previous = Entry.model_validate(self.revision_data(entry.id, exists[0])) if exists else None
             if previous is not None and previous.dump() == entry.dump() and not statuses:
                 return exists[0]
@@ -233,9 +227,9 @@ class EditorialStore:
     def delete_variant(self, entry_id: str, lang: str, author: str) -> int:
         data = self.revision_data(entry_id, self._row(entry_id)["head_revision"])
         if lang not in data["translations"]:
-            raise EditError("variant_not_found", f"Entry '{entry_id}' has no '{lang}' variant.")
+            raise EditError(ErrorCode.VARIANT_NOT_FOUND, f"Entry '{entry_id}' has no '{lang}' variant.")
         if lang in ORIGINALS:
-            raise EditError("variant_required", f"The '{lang}' variant is required and cannot be removed.")
+            raise EditError(ErrorCode.VARIANT_REQUIRED, f"The '{lang}' variant is required and cannot be removed.")
         del data["translations"][lang]
         return self.save(data, author, note=f"removed {lang} variant")
 
@@ -245,10 +239,10 @@ class EditorialStore:
             row = self.database.execute("SELECT status FROM kb_variant_status WHERE entry_id = ? AND lang = ?",
                                         [entry_id, lang]).fetchone()
             if row is None:
-                raise EditError("variant_not_found", f"Entry '{entry_id}' has no '{lang}' variant.")
+                raise EditError(ErrorCode.VARIANT_NOT_FOUND, f"Entry '{entry_id}' has no '{lang}' variant.")
             if row[0] not in ("machine", "stale"):
-                raise EditError("not_machine", f"The '{lang}' variant is {row[0]}; only machine or stale "
-                                               "translations can be accepted as reviewed.")
+                raise EditError(ErrorCode.NOT_MACHINE, f"The '{lang}' variant is {row[0]}; only machine or stale "
+                                                       "translations can be accepted as reviewed.")
             data = self.revision_data(entry_id, self._row(entry_id)["head_revision"])
             source = Entry.model_validate(data).translations.get(DERIVED_FROM)
             self.database.execute(
@@ -274,7 +268,7 @@ class EditorialStore:
             author = self.database.execute("SELECT author FROM kb_revisions WHERE entry_id = ? AND number = ?",
                                            [entry_id, head]).fetchone()[0]
             if author == reviewer:
-                raise EditError("self_review", "A second editor must review a change; you wrote this revision.")
+                raise EditError(ErrorCode.SELF_REVIEW, "A second editor must review a change; you wrote this revision.")
             self.database.execute("UPDATE kb_entries SET review_approved_revision = ?, review_approved_by = ? "
                                   "WHERE id = ?", [head, reviewer, entry_id])
             return head
@@ -284,8 +278,8 @@ class EditorialStore:
         with db.transaction(self.database):
             row = self._row(entry_id)
             if require_review and row["review_approved_revision"] != row["head_revision"]:
-                raise EditError("review_required", f"Revision {row['head_revision']} of '{entry_id}' needs a second "
-                                                   "editor's review before it can be published.")
+                raise EditError(ErrorCode.REVIEW_REQUIRED, f"Revision {row['head_revision']} of '{entry_id}' needs a "
+                                                           "second editor's review before it can be published.")
             self.database.execute("UPDATE kb_entries SET published_revision = head_revision WHERE id = ?", [entry_id])
             if by is not None and row["published_revision"] != row["head_revision"]:
                 self.database.execute(

@@ -6,7 +6,7 @@ from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
 from ..auth import User, app_store, require_role
-from ..errors import ApiError
+from ..errors import DomainError, ErrorCode
 from ..languages import SUPPORTED_LANGUAGES
 from ..users import EDITOR_ROLES
 from .store import FeedbackSummary, record, summary
@@ -26,9 +26,9 @@ router = APIRouter(tags=["feedback"])
 @router.post("/v1/feedback", status_code=204, responses={404: {}})
 def post_feedback(body: FeedbackIn, request: Request) -> None:
     if body.lang not in SUPPORTED_LANGUAGES:
-        raise ApiError(422, "unknown_language", f"Unknown language code '{body.lang}'.")
+        raise DomainError(ErrorCode.UNKNOWN_LANGUAGE, f"Unknown language code '{body.lang}'.")
     if body.entry_id not in request.app.state.runtime.service.entries:
-        raise ApiError(404, "entry_not_found", f"No entry with id '{body.entry_id}'.")
+        raise DomainError(ErrorCode.ENTRY_NOT_FOUND, f"No entry with id '{body.entry_id}'.")
     record(app_store(request).db, body.lang, body.entry_id, body.band, body.helpful)
 
 

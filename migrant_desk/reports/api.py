@@ -10,7 +10,7 @@ from fastapi.responses import Response
 
 from ..auth import User, app_store, require_role
 from ..clock import utcnow
-from ..errors import ApiError
+from ..errors import DomainError, ErrorCode
 from ..languages import SUPPORTED_LANGUAGES
 from ..users import EDITOR_ROLES
 from .charts import Chart
@@ -40,9 +40,9 @@ def window(since: dt.date | None, until: dt.date | None) -> tuple[dt.date, dt.da
     until = until or utcnow().date()
     since = since or until - dt.timedelta(days=30)
     if since > until:
-        raise ApiError(422, "invalid_range", f"'since' ({since}) is after 'until' ({until}).")
+        raise DomainError(ErrorCode.INVALID_RANGE, f"'since' ({since}) is after 'until' ({until}).")
     if (until - since).days >= MAX_RANGE_DAYS:
-        raise ApiError(422, "invalid_range", f"A report covers at most {MAX_RANGE_DAYS} days.")
+        raise DomainError(ErrorCode.INVALID_RANGE, f"A report covers at most {MAX_RANGE_DAYS} days.")
     return since, until
 
 
@@ -68,7 +68,7 @@ def charts(request: Request, counter: Outcomes, _: Reader, since: Since = None, 
            lang: Annotated[str, Query(description="language of the labels", max_length=8)] = "en") -> list[Chart]:
     """Every report for the range: title, SVG chart and its data table, labels in `lang`."""
     if lang not in SUPPORTED_LANGUAGES:
-        raise ApiError(422, "unknown_language", f"Unknown language code '{lang}'.")
+        raise DomainError(ErrorCode.UNKNOWN_LANGUAGE, f"Unknown language code '{lang}'.")
     counter.flush()
     return report_charts(app_store(request).db, *window(since, until), lang, utcnow())
 
@@ -78,7 +78,7 @@ def chart_csv(chart_id: str, request: Request, counter: Outcomes, _: Reader, sin
               until: Until = None) -> Response:
     """One chart's data table as CSV (machine column names), the same rows the chart is drawn from."""
     if chart_id not in CHART_IDS:
-        raise ApiError(404, "chart_not_found", f"No report '{chart_id}'; reports: {', '.join(CHART_IDS)}.")
+        raise DomainError(ErrorCode.CHART_NOT_FOUND, f"No report '{chart_id}'; reports: {', '.join(CHART_IDS)}.")
     counter.flush()
     chart = report_charts(app_store(request).db, *window(since, until), "en", utcnow(), only=chart_id)[0]
     return CSVResponse(table_csv(chart.table),

@@ -49,7 +49,8 @@ from .models import (
     TicketPatchIn,
     UserOut,
 )
-from .service import TicketError, TicketService
+from .errors import ErrorCode, TicketError
+from .service import TicketService
 from .settings import TicketSettings
 from .translate import default_translator
 from .views import AnswerCard, counselor_message_out, event_out, migrant_message_out, migrant_status_message, ticket_out
@@ -86,10 +87,10 @@ def ticket_reader(ticket_id: PathId, request: Request) -> Principal:
     principal = current_principal(request)
     if principal.user is None:
         if principal.ticket_id != ticket_id:
-            raise TicketError(403, "forbidden", "This token opens only its own ticket.")
+            raise TicketError(ErrorCode.FORBIDDEN, "This token opens only its own ticket.")
     elif principal.user.role not in TICKET_ROLES:
-        raise TicketError(403, "forbidden", f"This needs the role counselor or admin, or the ticket's own token; "
-                                            f"the token is a {principal.user.role} token.")
+        raise TicketError(ErrorCode.FORBIDDEN, f"This needs the role counselor or admin, or the ticket's own token; "
+                                               f"the token is a {principal.user.role} token.")
     return principal
 
 
@@ -236,8 +237,8 @@ def post_message(ticket_id: PathId, body: MessageIn, request: Request, principal
 def _statuses(values: list[str] | None) -> list[str] | None:
     unknown = [v for v in values or [] if v not in STATUSES]
     if unknown:
-        raise TicketError(422, "invalid_request", f"Field 'status': unknown status {', '.join(unknown)}; use one of "
-                                                  f"{', '.join(STATUSES)}.")
+        raise TicketError(ErrorCode.INVALID_REQUEST, f"Field 'status': unknown status {', '.join(unknown)}; use one of "
+                                                     f"{', '.join(STATUSES)}.")
     return values or None
 
 
@@ -251,12 +252,12 @@ def list_tickets(request: Request, user: User = Depends(staff),
     service = ticket_service(request)
     service.close_expired()
     if lang is not None and lang not in SUPPORTED_LANGUAGES:
-        raise TicketError(422, "unknown_language", f"Unknown language code '{lang}'.")
+        raise TicketError(ErrorCode.UNKNOWN_LANGUAGE, f"Unknown language code '{lang}'.")
     holder = None
     if assigned_to is not None:
         found = user if assigned_to == "me" else auth.find_user(service.tickets.db, assigned_to)
         if found is None:
-            raise TicketError(422, "unknown_user", f"Field 'assigned_to': no user named '{assigned_to}'.")
+            raise TicketError(ErrorCode.UNKNOWN_USER, f"Field 'assigned_to': no user named '{assigned_to}'.")
         holder = found.id
     now = service.now()
     rows = service.tickets.list(iso(now), _statuses(status), lang, team, category, holder, overdue, limit, offset)
@@ -289,7 +290,7 @@ def insert_kb_answer(ticket_id: PathId, body: KbAnswerIn, request: Request, user
     ticket = service.get(ticket_id)
     entry = request.app.state.runtime.service.entries.get(body.entry_id)
     if entry is None:
-        raise TicketError(404, "entry_not_found", f"No entry with id '{body.entry_id}'.")
+        raise TicketError(ErrorCode.ENTRY_NOT_FOUND, f"No entry with id '{body.entry_id}'.")
     text, lang = service.kb_answer_text(entry, ticket["lang"])
     service.add_counselor_message(ticket_id, user, text, lang, kb_entry_id=entry.id)
     return _view(service, ticket_id, Principal(user=user))
@@ -359,7 +360,7 @@ def assign(ticket_id: PathId, body: AssignIn, request: Request, user: User = Dep
     service = ticket_service(request)
     counselor = auth.find_user(service.tickets.db, body.counselor)
     if counselor is None:
-        raise TicketError(422, "unknown_user", f"Field 'counselor': no user named '{body.counselor}'.")
+        raise TicketError(ErrorCode.UNKNOWN_USER, f"Field 'counselor': no user named '{body.counselor}'.")
     service.assign(ticket_id, counselor, user)
     return _view(service, ticket_id, Principal(user=user))
 
@@ -381,7 +382,7 @@ def release_all(name: str, request: Request, user: User = Depends(admin_only)) -
     service = ticket_service(request)
     person = auth.find_user(service.tickets.db, name)
     if person is None:
-        raise TicketError(404, "user_not_found", f"No user named '{name}'.")
+        raise TicketError(ErrorCode.USER_NOT_FOUND, f"No user named '{name}'.")
     return service.release_all(person.id, f"user:{user.id}")
 
 

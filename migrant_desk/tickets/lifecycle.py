@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+from .errors import ErrorCode, TicketError
+
 TRANSITIONS: dict[str, tuple[str, ...]] = {
     "new": ("assigned",),
     "assigned": ("waiting_on_migrant", "open", "resolved", "new"),
@@ -23,10 +25,9 @@ TRANSITIONS: dict[str, tuple[str, ...]] = {
 }
 
 
-class InvalidTransition(Exception):
-    def __init__(self, message: str, code: str = "invalid_transition"):
-        super().__init__(message)
-        self.code = code
+class InvalidTransition(TicketError):
+    def __init__(self, message: str, code: ErrorCode = ErrorCode.INVALID_TRANSITION):
+        super().__init__(code, message)
 
 
 def check(ticket_id: int, current: str, target: str) -> None:
@@ -41,7 +42,8 @@ def after_counselor_reply(ticket_id: int, current: str) -> str:
     if current in ("assigned", "open", "waiting_on_migrant"):
         return "waiting_on_migrant"
     if current == "new":
-        raise InvalidTransition(f"Ticket {ticket_id} is in the queue; claim it before replying.", "not_assigned")
+        raise InvalidTransition(f"Ticket {ticket_id} is in the queue; claim it before replying.",
+                                ErrorCode.NOT_ASSIGNED)
     raise InvalidTransition(f"Ticket {ticket_id} is {current}; reopen it before replying.")
 
 
@@ -56,5 +58,5 @@ def after_migrant_message(ticket_id: int, current: str, resolved_at: dt.datetime
             return "open"
         return "closed"
     if current == "closed":
-        raise InvalidTransition(f"Ticket {ticket_id} is closed.", "ticket_closed")
+        raise InvalidTransition(f"Ticket {ticket_id} is closed.", ErrorCode.TICKET_CLOSED)
     return current

@@ -17,10 +17,10 @@ from .. import auth
 from ..auth import User
 from ..clock import Clock, iso, parse, utcnow
 from ..db import Store
-from ..errors import ApiError
 from ..messages import message
 from ..users import ADMIN, TICKET_ROLES
 from . import lifecycle, routing, sla
+from .errors import ErrorCode, TicketError
 from .models import HELD_STATUSES, HandoffIn
 from .notify import Notifier
 from .settings import TicketSettings
@@ -29,14 +29,6 @@ from .translate import MessageTranslator, NoTranslator, TranslationOutcome, tran
 
 MIN_IDEMPOTENCY_KEY = 16
 MAX_IDEMPOTENCY_KEY = 200
-
-
-class TicketError(ApiError):
-    """A refused ticket operation: an HTTP status, a machine code and a sentence (the API returns it as is)."""
-
-
-def _refuse(exc: lifecycle.InvalidTransition) -> TicketError:
-    return TicketError(409, exc.code, str(exc))
 
 
 class TicketService:
@@ -54,7 +46,7 @@ class TicketService:
     def get(self, ticket_id: int) -> dict:
         ticket = self.tickets.ticket(ticket_id)
         if ticket is None:
-            raise TicketError(404, "ticket_not_found", f"No ticket with id {ticket_id}.")
+            raise TicketError(ErrorCode.TICKET_NOT_FOUND, f"No ticket with id {ticket_id}.")
         return ticket
 
     def now(self) -> dt.datetime:
@@ -66,12 +58,12 @@ class TicketService:
         """Creates the ticket with the bot transcript; returns (ticket, the migrant's token, replayed). With an
         Idempotency-Key, a retry of the same request returns the same ticket and the same token."""
         if not request.consent:
-            raise TicketError(422, "consent_required", "The migrant has not consented (consent must be true): a "
-                                                       "counselor sees the conversation, so a handoff needs it.")
+            raise TicketError(ErrorCode.CONSENT_REQUIRED, "The migrant has not consented (consent must be true): a "
+                                                          "counselor sees the conversation, so a handoff needs it.")
         key_hash = request_hash = None
         if idempotency_key is not None:
             if not MIN_IDEMPOTENCY_KEY <= len(idempotency_key) <= MAX_IDEMPOTENCY_KEY:
-                raise TicketError(400, "invalid_idempotency_key",
+                raise TicketError(ErrorCode.INVALID_IDEMPOTENCY_KEY,
                                   f"The Idempotency-Key header must be {MIN_IDEMPOTENCY_KEY}-{MAX_IDEMPOTENCY_KEY} "
                                   "characters; send a random UUID.")
             key_hash = hashlib.sha256(idempotency_key.encode()).hexdigest()
@@ -80,7 +72,7 @@ class TicketService:
             if replay is not None:
                 return replay
         if request.team is not None and not self.tickets.team_exists(request.team):
-            raise TicketError(422, "unknown_team", f"Field 'team': no team named '{request.team}'.")
+            raise TicketError(ErrorCode.UNKNOWN_TEAM, f"Field 'team': no team named '{request.team}'.")
         self._refuse_second_ticket(request.conversation_id)
 
         staff_lang = self.settings.staff_lang
@@ -118,7 +110,7 @@ class TicketService:
         if row is None:
             return None
         if row["request_hash"] != request_hash:
-            raise TicketError(409, "idempotency_conflict",
+            raise TicketError(ErrorCode.IDEMPOTENCY_CONFLICT,
                               "This Idempotency-Key was already used for a different handoff request.")
         return self.tickets.ticket(row["ticket_id"], database), _token_from_key(row["token_salt"], key), True
 
@@ -126,7 +118,7 @@ class TicketService:
         rows = list((database or self.tickets.db).query(
             f"SELECT id, status FROM tickets WHERE conversation_id = ? AND status IN {ACTIVE_SQL}", [conversation_id]))
         if rows:
-            raise TicketError(409, "conversation_has_ticket",
+            raise TicketError(ErrorCode.CONVERSATION_HAS_TICKET,
                               f"Conversation '{conversation_id}' already has ticket {rows[0]['id']} "
                               f"({rows[0]['status']}); write to it with its access token.")
 
@@ -155,8 +147,8 @@ class TicketService:
         with self.tickets.transaction() as d:
             ticket = self._current(d, ticket_id)
             if ticket["status"] != "new":
-                raise TicketError(409, "not_in_queue", f"Ticket {ticket_id} is no longer in the queue (it is "
-                                                       f"{ticket['status'].replace('_', ' ')}); reload to see who has it.")
+                raise TicketError(ErrorCode.NOT_IN_QUEUE, f"Ticket {ticket_id} is no longer in the queue (it is "
+                                                          f"{ticket['status'].replace('_', ' ')}); reload to see who has it.")
             self._check_capacity(d, user)
             self._take(d, ticket, user, now)
         self.notifier.notify(ticket_id)
@@ -164,8 +156,8 @@ class TicketService:
 
     def _check_capacity(self, d, user: User) -> None:
         if self.tickets.held_count(user.id, d) >= user.capacity:
-            raise TicketError(409, "at_capacity", f"You hold {user.capacity} ticket(s), your capacity; resolve "
-                                                  "or release one first.")
+            raise TicketError(ErrorCode.AT_CAPACITY, f"You hold {user.capacity} ticket(s), your capacity; resolve "
+                                                     "or release one first.")
 
     def _take(self, d, ticket: dict, user: User, now: dt.datetime) -> None:
         """A counselor claims a queued ticket for themselves (claim_next and claim)."""
@@ -175,13 +167,13 @@ class TicketService:
     def assign(self, ticket_id: int, counselor: User, actor: User) -> dict:
         """An admin gives a ticket to a counselor, or moves it from one to another (capacity is theirs to judge)."""
         if not counselor.active or counselor.role not in TICKET_ROLES:
-            raise TicketError(422, "not_a_counselor", f"'{counselor.name}' is not an active counselor.")
+            raise TicketError(ErrorCode.NOT_A_COUNSELOR, f"'{counselor.name}' is not an active counselor.")
         now = self.now()
         with self.tickets.transaction() as d:
             ticket = self._current(d, ticket_id)
             if ticket["status"] not in ("new", *HELD_STATUSES):
-                raise TicketError(409, "invalid_transition", f"Ticket {ticket_id} is {ticket['status']}; only a "
-                                                             "queued or held ticket can be assigned.")
+                raise TicketError(ErrorCode.INVALID_TRANSITION, f"Ticket {ticket_id} is {ticket['status']}; only a "
+                                                                "queued or held ticket can be assigned.")
             before = ticket["assigned_to"]
             if ticket["status"] == "new":
                 self._move(d, ticket, "assigned", f"user:{actor.id}", now,
@@ -233,8 +225,8 @@ class TicketService:
             if target == "new":
                 self._release(d, ticket, f"user:{actor.id}", now)
             elif target == "assigned" and ticket["status"] == "new":
-                raise TicketError(409, "invalid_transition", f"Ticket {ticket_id} is in the queue; use "
-                                                             "claim-next or assign to give it to someone.")
+                raise TicketError(ErrorCode.INVALID_TRANSITION, f"Ticket {ticket_id} is in the queue; use "
+                                                                "claim-next or assign to give it to someone.")
             else:
                 self._move(d, ticket, target, f"user:{actor.id}", now)
         self.notifier.notify(ticket_id)
@@ -244,7 +236,7 @@ class TicketService:
         """Priority, category, team. A priority change moves both SLA due times."""
         now = self.now()
         if changes.get("team") is not None and not self.tickets.team_exists(changes["team"]):
-            raise TicketError(422, "unknown_team", f"Field 'team': no team named '{changes['team']}'.")
+            raise TicketError(ErrorCode.UNKNOWN_TEAM, f"Field 'team': no team named '{changes['team']}'.")
         with self.tickets.transaction() as d:
             ticket = self._current(d, ticket_id)
             if ticket["status"] != "new":
@@ -317,14 +309,14 @@ class TicketService:
         lang = lang or (user.languages[0] if user.languages else self.settings.staff_lang)
         if not internal:
             self._require_holder(ticket, user)
-            self._check(lambda: lifecycle.after_counselor_reply(ticket_id, ticket["status"]))
+            lifecycle.after_counselor_reply(ticket_id, ticket["status"])
         outcome = None if internal else translate_for(self.translator, text, lang, ticket["lang"])
         now = self.now()
         with self.tickets.transaction() as d:
             ticket = self._current(d, ticket_id)
             if not internal:
                 self._require_holder(ticket, user)
-                target = self._check(lambda: lifecycle.after_counselor_reply(ticket_id, ticket["status"]))
+                target = lifecycle.after_counselor_reply(ticket_id, ticket["status"])
                 if ticket["first_response_at"] is None:
                     self.tickets.update(d, ticket_id, {"first_response_at": iso(now)})
                 if target != ticket["status"]:
@@ -370,7 +362,7 @@ class TicketService:
         return staff_lang
 
     def _closed_error(self, ticket: dict) -> TicketError:
-        return TicketError(409, "ticket_closed", message("ticket_closed", ticket["lang"]))
+        return TicketError(ErrorCode.TICKET_CLOSED, message("ticket_closed", ticket["lang"]))
 
     # --- retention --------------------------------------------------------------------------------------------
 
@@ -398,21 +390,14 @@ class TicketService:
     def _current(self, d, ticket_id: int) -> dict:
         ticket = self.tickets.ticket(ticket_id, d)
         if ticket is None:
-            raise TicketError(404, "ticket_not_found", f"No ticket with id {ticket_id}.")
+            raise TicketError(ErrorCode.TICKET_NOT_FOUND, f"No ticket with id {ticket_id}.")
         return ticket
-
-    @staticmethod
-    def _check(step):
-        try:
-            return step()
-        except lifecycle.InvalidTransition as exc:
-            raise _refuse(exc) from None
 
     @staticmethod
     def _require_holder(ticket: dict, user: User) -> None:
         if user.role != ADMIN and ticket["assigned_to"] != user.id:
-            raise TicketError(403, "not_your_ticket", f"Ticket {ticket['id']} is not assigned to you; claim it, or "
-                                                      "ask an admin to assign it.")
+            raise TicketError(ErrorCode.NOT_YOUR_TICKET, f"Ticket {ticket['id']} is not assigned to you; claim it, or "
+                                                         "ask an admin to assign it.")
 
     def _holder_active(self, d, ticket: dict) -> bool:
         if ticket["assigned_to"] is None:
@@ -422,7 +407,7 @@ class TicketService:
 
     def _move(self, d, ticket: dict, target: str, actor: str, now: dt.datetime, extra: dict | None = None) -> None:
         """One status change: checked against the lifecycle, the SLA clock paused or resumed, an event written."""
-        self._check(lambda: lifecycle.check(ticket["id"], ticket["status"], target))
+        lifecycle.check(ticket["id"], ticket["status"], target)
         updates = {"status": target, "updated_at": iso(now), **sla.pause_changes(ticket, target, now, self.settings),
                    **(extra or {})}
         if target == "resolved":

@@ -14,7 +14,7 @@ from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, Field
 
 from ..validation import CleanText
-from ..errors import ApiError
+from ..errors import DomainError, ErrorCode
 from ..languages import SUPPORTED_LANGUAGES, choose_language
 from .translator import MessageTranslation, Translator
 
@@ -46,13 +46,13 @@ def default_access() -> Callable[..., Any]:
 def _translator(request: Request) -> Translator:
     translator = getattr(request.app.state.runtime, "translation", None)
     if translator is None:
-        raise ApiError(503, "translation_unavailable", "Machine translation is not set up on this server.")
+        raise DomainError(ErrorCode.TRANSLATION_UNAVAILABLE, "Machine translation is not set up on this server.")
     return translator
 
 
 def _check_lang(code: str, field: str) -> None:
     if code not in SUPPORTED_LANGUAGES:
-        raise ApiError(422, "unknown_language",
+        raise DomainError(ErrorCode.UNKNOWN_LANGUAGE,
                        f"Unknown language code '{code}' in '{field}'. Supported: {', '.join(SUPPORTED_LANGUAGES)}.")
 
 
@@ -64,9 +64,10 @@ def translation_router(access: Callable[..., Any] | None = None) -> APIRouter:
         translator = _translator(request)
         limit = request.app.state.runtime.settings.max_text_chars
         if not body.text.strip():
-            raise ApiError(400, "empty_text", "The text to translate is empty.")
+            raise DomainError(ErrorCode.EMPTY_TEXT, "The text to translate is empty.")
         if len(body.text) > limit:
-            raise ApiError(413, "text_too_long", f"The text is {len(body.text)} characters; the limit is {limit}.")
+            raise DomainError(ErrorCode.TEXT_TOO_LONG,
+                              f"The text is {len(body.text)} characters; the limit is {limit}.")
         _check_lang(body.target_lang, "target_lang")
         if body.source_lang is not None:
             _check_lang(body.source_lang, "source_lang")

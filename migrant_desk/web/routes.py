@@ -19,7 +19,8 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from jinja2 import Environment, PackageLoader, select_autoescape
 
-from ..errors import ApiError
+from ..errors import DomainError, ErrorCode
+from ..http_errors import error_response
 from ..languages import SUPPORTED_LANGUAGES
 from ..messages import catalogue, language_name
 
@@ -146,7 +147,8 @@ def chat_page(request: Request, lang: str | None = None) -> HTMLResponse:
 @router.get("/web/strings/{lang}")
 def strings_for(lang: str) -> JSONResponse:
     if lang not in SUPPORTED_LANGUAGES:
-        raise ApiError(404, "unknown_language", f"Unknown language code '{lang}'.")
+        # 404 here, not the API's 422: the language is part of the path of a static-like resource
+        return error_response(404, ErrorCode.UNKNOWN_LANGUAGE, f"Unknown language code '{lang}'.")
     return JSONResponse(chat_strings(lang), headers={"Cache-Control": "no-cache"})
 
 
@@ -182,7 +184,7 @@ def reports_page(request: Request, lang: str | None = None) -> HTMLResponse:
 def static(name: str, request: Request) -> Response:
     found = static_file(name)
     if found is None:
-        raise ApiError(404, "not_found", f"No static file '{name}'.")
+        raise DomainError(ErrorCode.NOT_FOUND, f"No static file '{name}'.")
     # The pages link each file with its content hash (?v=...): that URL never changes meaning, so browsers keep
     # it a year without asking; any other URL of the file is revalidated.
     hashed = request.query_params.get("v") == found.version
