@@ -1,21 +1,12 @@
-"""Who is calling: staff users (counselor, editor, admin) and migrants holding one ticket's token.
+"""Who is calling: a staff user (users.py) or a migrant holding one ticket's token, as FastAPI dependencies.
 
-Tokens are 32 random bytes (URL-safe text) with a prefix that says what they open: `mds_` a staff user,
-`mdt_` one ticket. Only their SHA-256 is stored, so a copy of the database does not let anyone in; a token is
-shown once, when it is made. SHA-256 without a salt is enough here because the tokens are random and long (a
-password would need a slow hash).
-
-Other modules protect their routes with the FastAPI dependencies below, e.g.
+Other modules protect their routes with the dependencies below, e.g.
 `user: User = Depends(require_role(*TICKET_ROLES))`; a request without a valid token gets 401, a
-valid token of the wrong role 403, both as {"code", "message"}.
+valid token of the wrong role 403, both as {"code", "message"}. Tokens and their hashes: users.py.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
-import re
-import secrets
 import threading
 from dataclasses import dataclass
 
@@ -23,32 +14,27 @@ import sqlite_utils
 from fastapi import Request
 
 from . import db
-from .clock import iso, utcnow
 from .errors import DomainError, ErrorCode
 from .openapi_errors import raises
-from .languages import SUPPORTED_LANGUAGES
-from .users import COUNSELOR, ROLES, TICKET_ROLES  # noqa: F401  (ROLES re-exported: the CLI's choices)
-
-STAFF_TOKEN_PREFIX = "mds_"
-MIGRANT_TOKEN_PREFIX = "mdt_"
-NAME_PATTERN = re.compile(r"^[\w.@-]{1,64}$")
-DEFAULT_CAPACITY = 5
-
-
-@dataclass(frozen=True)
-class User:
-    id: int
-    name: str
-    role: str
-    languages: tuple[str, ...]
-    teams: tuple[str, ...]
-    capacity: int
-    active: bool
-
-    @classmethod
-    def from_row(cls, row: dict) -> "User":
-        return cls(id=row["id"], name=row["name"], role=row["role"], languages=tuple(json.loads(row["languages"])),
-                   teams=tuple(json.loads(row["teams"])), capacity=row["capacity"], active=bool(row["active"]))
+from .tickets.store import ticket_id_for_token_hash
+# Re-exported: callers (the CLI, tests) create and find users through auth as before.
+from .users import (  # noqa: F401
+    DEFAULT_CAPACITY,
+    MIGRANT_TOKEN_PREFIX,
+    ROLES,
+    STAFF_TOKEN_PREFIX,
+    TICKET_ROLES,
+    User,
+    UserError,
+    create_user,
+    find_user,
+    get_user,
+    hash_token,
+    list_users,
+    new_token,
+    rotate_token,
+    user_for_token_hash,
+)
 
 
 @dataclass(frozen=True)
@@ -68,83 +54,15 @@ class Principal:
         return f"user:{self.user.id}" if self.user else "migrant"
 
 
-def hash_token(token: str) -> str:
-    return hashlib.sha256(token.encode("utf-8")).hexdigest()
-
-
-def new_token(prefix: str) -> str:
-    return prefix + secrets.token_urlsafe(32)
-
-
-class UserError(ValueError):
-    """A user cannot be created or changed as asked; the message names the field."""
-
-
-def _validate(name: str, role: str, languages: list[str], capacity: int) -> None:
-    if not NAME_PATTERN.match(name):
-        raise UserError(f"name {name!r}: use 1-64 letters, digits, '.', '_', '@' or '-'")
-    if role not in ROLES:
-        raise UserError(f"role {role!r}: must be one of {', '.join(ROLES)}")
-    unknown = [code for code in languages if code not in SUPPORTED_LANGUAGES]
-    if unknown:
-        raise UserError(f"languages: unknown code(s) {', '.join(unknown)}; supported: {', '.join(SUPPORTED_LANGUAGES)}")
-    if role == COUNSELOR and not languages:
-        raise UserError("languages: a counselor needs at least one language (routing goes by language)")
-    if capacity < 0:
-        raise UserError("capacity: must be 0 or more")
-
-
-def create_user(database: sqlite_utils.Database, name: str, role: str, languages: list[str] | None = None,
-                teams: list[str] | None = None, capacity: int = DEFAULT_CAPACITY) -> tuple[User, str]:
-    """Returns the user and their token; the token is not stored and cannot be shown again."""
-    languages, teams = list(dict.fromkeys(languages or [])), list(dict.fromkeys(teams or []))
-    _validate(name, role, languages, capacity)
-    token = new_token(STAFF_TOKEN_PREFIX)
-    with db.transaction(database):
-        if database.execute("SELECT 1 FROM users WHERE name = ?", [name]).fetchone():
-            raise UserError(f"name {name!r}: a user with this name exists (rotate their token with `users token`)")
-        cursor = database.execute(
-            "INSERT INTO users (name, role, languages, teams, capacity, token_hash, created_at) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?)",
-            [name, role, json.dumps(languages), json.dumps(teams), capacity, hash_token(token), iso(utcnow())])
-        user_id = cursor.lastrowid
-    return get_user(database, user_id), token
-
-
-def rotate_token(database: sqlite_utils.Database, name: str) -> str:
-    token = new_token(STAFF_TOKEN_PREFIX)
-    with db.transaction(database):
-        cursor = database.execute("UPDATE users SET token_hash = ? WHERE name = ?", [hash_token(token), name])
-        if cursor.rowcount != 1:
-            raise UserError(f"name {name!r}: no such user")
-    return token
-
-
-def get_user(database: sqlite_utils.Database, user_id: int) -> User:
-    rows = list(database["users"].rows_where("id = ?", [user_id]))
-    if not rows:
-        raise UserError(f"no user with id {user_id}")
-    return User.from_row(rows[0])
-
-
-def find_user(database: sqlite_utils.Database, name: str) -> User | None:
-    rows = list(database["users"].rows_where("name = ?", [name]))
-    return User.from_row(rows[0]) if rows else None
-
-
-def list_users(database: sqlite_utils.Database) -> list[User]:
-    return [User.from_row(r) for r in database["users"].rows_where(order_by="id")]
-
-
 def authenticate(database: sqlite_utils.Database, token: str) -> Principal | None:
     """The principal a token stands for, or None. Deactivated users' tokens no longer work."""
     digest = hash_token(token)
     if token.startswith(STAFF_TOKEN_PREFIX):
-        rows = list(database["users"].rows_where("token_hash = ? AND active = 1", [digest]))
-        return Principal(user=User.from_row(rows[0])) if rows else None
-    if token.startswith(MIGRANT_TOKEN_PREFIX) and database["tickets"].exists():
-        row = database.execute("SELECT id FROM tickets WHERE access_token_hash = ?", [digest]).fetchone()
-        return Principal(ticket_id=row[0]) if row else None
+        user = user_for_token_hash(database, digest)
+        return Principal(user=user) if user else None
+    if token.startswith(MIGRANT_TOKEN_PREFIX):
+        ticket_id = ticket_id_for_token_hash(database, digest)
+        return Principal(ticket_id=ticket_id) if ticket_id is not None else None
     return None
 
 

@@ -202,7 +202,7 @@ def gaps_resolved(request: Request, _: User = Depends(editor)) -> list[dict]:
 @router.post("/gaps/{gap_id}/resolve")
 def resolve_gap(gap_id: PathId, body: ResolveIn, request: Request, _: User = Depends(editor)) -> dict:
     database = app_store(request).db
-    if database.execute("SELECT 1 FROM kb_entries WHERE id = ?", [body.entry_id]).fetchone() is None:
+    if not EditorialStore(database).exists(body.entry_id):
         raise DomainError(ErrorCode.ENTRY_NOT_FOUND, f"No entry with id '{body.entry_id}'.")
     try:
         marked = gaps.resolve(database, gap_id, body.entry_id)

@@ -113,6 +113,10 @@ class EditorialStore:
             raise EditError(ErrorCode.REVISION_NOT_FOUND, f"Entry '{entry_id}' has no revision {number}.")
         return json.loads(row[0])
 
+    def exists(self, entry_id: str) -> bool:
+        """Whether the entry was ever saved (archived or not, published or not)."""
+        return self.database.execute("SELECT 1 FROM kb_entries WHERE id = ?", [entry_id]).fetchone() is not None
+
     def is_empty(self) -> bool:
         return self.database.execute("SELECT COUNT(*) FROM kb_entries").fetchone()[0] == 0
 

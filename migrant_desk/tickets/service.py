@@ -13,8 +13,8 @@ import hashlib
 import hmac
 import secrets
 
-from .. import auth
-from ..auth import User
+from .. import users
+from ..users import User
 from ..clock import Clock, iso, parse, utcnow
 from ..db import Store
 from ..messages import message
@@ -24,7 +24,7 @@ from .errors import ErrorCode, TicketError
 from .models import HELD_STATUSES, HandoffIn
 from .notify import Notifier
 from .settings import TicketSettings
-from .store import ACTIVE_SQL, HELD_SQL, TicketStore
+from .store import TicketStore
 from .translate import MessageTranslator, NoTranslator, TranslationOutcome, translate_for
 
 MIN_IDEMPOTENCY_KEY = 16
@@ -80,8 +80,8 @@ class TicketService:
         translations = [translate_for(self.translator, t.text, lang, staff_lang) for t, lang in turns]
         now = self.now()
         salt = secrets.token_hex(16)
-        token = _token_from_key(salt, idempotency_key) if idempotency_key else auth.new_token(
-            auth.MIGRANT_TOKEN_PREFIX)
+        token = _token_from_key(salt, idempotency_key) if idempotency_key else users.new_token(
+            users.MIGRANT_TOKEN_PREFIX)
         first_due, resolution_due = sla.due_times(now, "normal", 0, self.settings)
         with self.tickets.transaction() as d:
             if key_hash is not None:  # a concurrent retry may have won the race while we translated
@@ -93,7 +93,7 @@ class TicketService:
                 "conversation_id": request.conversation_id, "status": "new", "lang": request.lang,
                 "priority": "normal", "category": request.category, "team": request.team,
                 "contact": request.contact.model_dump_json() if request.contact else None,
-                "consent_at": iso(now), "access_token_hash": auth.hash_token(token), "created_at": iso(now),
+                "consent_at": iso(now), "access_token_hash": users.hash_token(token), "created_at": iso(now),
                 "updated_at": iso(now), "first_response_due": first_due, "resolution_due": resolution_due})
             for (turn, lang), outcome in zip(turns, translations):
                 self._insert_message(d, ticket_id, turn.role, None, turn.text, lang, outcome, now,
@@ -115,12 +115,11 @@ class TicketService:
         return self.tickets.ticket(row["ticket_id"], database), _token_from_key(row["token_salt"], key), True
 
     def _refuse_second_ticket(self, conversation_id: str, database=None) -> None:
-        rows = list((database or self.tickets.db).query(
-            f"SELECT id, status FROM tickets WHERE conversation_id = ? AND status IN {ACTIVE_SQL}", [conversation_id]))
-        if rows:
+        active = self.tickets.active_for_conversation(conversation_id, database)
+        if active is not None:
             raise TicketError(ErrorCode.CONVERSATION_HAS_TICKET,
-                              f"Conversation '{conversation_id}' already has ticket {rows[0]['id']} "
-                              f"({rows[0]['status']}); write to it with its access token.")
+                              f"Conversation '{conversation_id}' already has ticket {active['id']} "
+                              f"({active['status']}); write to it with its access token.")
 
     def active_ticket(self, conversation_id: str) -> dict | None:
         """The ticket that silences the bot for this conversation, if any."""
@@ -201,9 +200,8 @@ class TicketService:
         now = self.now()
         with self.tickets.transaction() as d:
             if deactivate:
-                d.execute("UPDATE users SET active = 0, deactivated_at = ? WHERE id = ?", [iso(now), user_id])
-            held = list(d.query(f"SELECT * FROM tickets WHERE assigned_to = ? AND status IN {HELD_SQL} ORDER BY id",
-                                [user_id]))
+                users.deactivate(d, user_id, iso(now))
+            held = self.tickets.held_by(d, user_id)
             for ticket in held:
                 self._release(d, ticket, actor, now)
         for ticket in held:
@@ -257,11 +255,10 @@ class TicketService:
         claim or listing, and before a purge)."""
         now = self.now()
         cutoff = iso(now - dt.timedelta(days=self.settings.reopen_window_days))
-        if not self.tickets.db.execute("SELECT 1 FROM tickets WHERE status = 'resolved' AND resolved_at < ? "
-                                       "LIMIT 1", [cutoff]).fetchone():
+        if not self.tickets.resolved_before(cutoff, limit=1):
             return []
         with self.tickets.transaction() as d:
-            expired = list(d.query("SELECT * FROM tickets WHERE status = 'resolved' AND resolved_at < ?", [cutoff]))
+            expired = self.tickets.resolved_before(cutoff, d)
             for ticket in expired:
                 self._move(d, ticket, "closed", "system", now)
         return [t["id"] for t in expired]
@@ -356,7 +353,7 @@ class TicketService:
         when they do not read the working language."""
         staff_lang = self.settings.staff_lang
         if ticket["assigned_to"] is not None:
-            holder = auth.get_user(self.tickets.db, ticket["assigned_to"])
+            holder = users.get_user(self.tickets.db, ticket["assigned_to"])
             if holder.languages and staff_lang not in holder.languages:
                 return holder.languages[0]
         return staff_lang
@@ -373,14 +370,12 @@ class TicketService:
         cutoff = iso(dt.datetime.combine(closed_before, dt.time(), tzinfo=dt.timezone.utc))
         now = self.now()
         with self.tickets.transaction() as d:
-            doomed = list(d.query("SELECT id, closed_at FROM tickets WHERE status = 'closed' AND closed_at < ? "
-                                  "ORDER BY id", [cutoff]))
+            doomed = self.tickets.closed_before(d, cutoff)
             if dry_run:
                 return [t["id"] for t in doomed]
             for ticket in doomed:
-                count = d.execute("SELECT COUNT(*) FROM messages WHERE ticket_id = ?", [ticket["id"]]).fetchone()[0]
-                d.execute("DELETE FROM events WHERE ticket_id = ?", [ticket["id"]])
-                d.execute("DELETE FROM tickets WHERE id = ?", [ticket["id"]])  # messages, keys: ON DELETE CASCADE
+                count = self.tickets.message_count(ticket["id"], d)
+                self.tickets.delete(d, ticket["id"])
                 self.tickets.event(d, ticket["id"], iso(now), actor, "purged", f"closed {ticket['closed_at'][:10]}",
                                    f"{count} messages deleted")
         return [t["id"] for t in doomed]
@@ -400,10 +395,7 @@ class TicketService:
                                                          "ask an admin to assign it.")
 
     def _holder_active(self, d, ticket: dict) -> bool:
-        if ticket["assigned_to"] is None:
-            return False
-        row = d.execute("SELECT active FROM users WHERE id = ?", [ticket["assigned_to"]]).fetchone()
-        return bool(row and row[0])
+        return ticket["assigned_to"] is not None and users.is_active(d, ticket["assigned_to"])
 
     def _move(self, d, ticket: dict, target: str, actor: str, now: dt.datetime, extra: dict | None = None) -> None:
         """One status change: checked against the lifecycle, the SLA clock paused or resumed, an event written."""
@@ -425,4 +417,4 @@ def _token_from_key(salt: str, key: str) -> str:
     """The migrant's token for an idempotent handoff: HMAC(salt, Idempotency-Key). Only the salt and the token's
     hash are stored, so a retry with the key gets the same token back and the database alone cannot produce it."""
     digest = hmac.new(bytes.fromhex(salt), key.encode(), hashlib.sha256).digest()
-    return auth.MIGRANT_TOKEN_PREFIX + base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
+    return users.MIGRANT_TOKEN_PREFIX + base64.urlsafe_b64encode(digest).rstrip(b"=").decode()

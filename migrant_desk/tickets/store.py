@@ -8,7 +8,7 @@ import json
 import sqlite_utils
 
 from .. import db
-from .models import ACTIVE_STATUSES, HELD_STATUSES
+from .models import ACTIVE_STATUSES, CLOSED, HELD_STATUSES, RESOLVED
 
 
 def sql_list(values: tuple[str, ...]) -> str:
@@ -23,6 +23,12 @@ HELD_SQL = sql_list(HELD_STATUSES)
 OVERDUE_SQL = (f"(t.status IN {ACTIVE_SQL} AND t.paused_at IS NULL AND "
                "((t.first_response_at IS NULL AND t.first_response_due < :now) OR t.resolution_due < :now))")
 PRIORITY_RANK_SQL = "CASE t.priority WHEN 'urgent' THEN 3 WHEN 'high' THEN 2 WHEN 'normal' THEN 1 ELSE 0 END"
+
+
+def ticket_id_for_token_hash(database: sqlite_utils.Database, digest: str) -> int | None:
+    """The ticket a migrant's token opens (by the token's hash), or None."""
+    row = database.execute("SELECT id FROM tickets WHERE access_token_hash = ?", [digest]).fetchone()
+    return row[0] if row else None
 
 
 class TicketStore:
@@ -42,8 +48,10 @@ class TicketStore:
         rows = list((database or self.db).query("SELECT * FROM tickets WHERE id = ?", [ticket_id]))
         return rows[0] if rows else None
 
-    def active_for_conversation(self, conversation_id: str) -> dict | None:
-        rows = list(self.db.query(
+    def active_for_conversation(self, conversation_id: str,
+                                database: sqlite_utils.Database | None = None) -> dict | None:
+        """The conversation's ticket that still belongs to a human (at most one exists), or None."""
+        rows = list((database or self.db).query(
             f"SELECT * FROM tickets WHERE conversation_id = ? AND status IN {ACTIVE_SQL} ORDER BY id DESC LIMIT 1",
             [conversation_id]))
         return rows[0] if rows else None
@@ -102,6 +110,25 @@ class TicketStore:
         return (database or self.db).execute(
             f"SELECT COUNT(*) FROM tickets WHERE assigned_to = ? AND status IN {HELD_SQL}", [user_id]).fetchone()[0]
 
+    def held_by(self, database: sqlite_utils.Database, user_id: int) -> list[dict]:
+        return list(database.query(f"SELECT * FROM tickets WHERE assigned_to = ? AND status IN {HELD_SQL} ORDER BY id",
+                                   [user_id]))
+
+    def resolved_before(self, cutoff: str, database: sqlite_utils.Database | None = None,
+                        limit: int | None = None) -> list[dict]:
+        """Resolved tickets whose resolution is older than `cutoff` (their reopen window has passed)."""
+        return list((database or self.db).query(
+            f"SELECT * FROM tickets WHERE status = '{RESOLVED}' AND resolved_at < ? ORDER BY id"
+            + (f" LIMIT {int(limit)}" if limit else ""), [cutoff]))
+
+    def closed_before(self, database: sqlite_utils.Database, cutoff: str) -> list[dict]:
+        return list(database.query(f"SELECT id, closed_at FROM tickets WHERE status = '{CLOSED}' AND closed_at < ? "
+                                   "ORDER BY id", [cutoff]))
+
+    def message_count(self, ticket_id: int, database: sqlite_utils.Database | None = None) -> int:
+        return (database or self.db).execute("SELECT COUNT(*) FROM messages WHERE ticket_id = ?",
+                                             [ticket_id]).fetchone()[0]
+
     def idempotency(self, key_hash: str, database: sqlite_utils.Database | None = None) -> dict | None:
         rows = list((database or self.db).query("SELECT * FROM idempotency_keys WHERE key_hash = ?", [key_hash]))
         return rows[0] if rows else None
@@ -128,6 +155,12 @@ class TicketStore:
             "INSERT INTO events (ticket_id, at, actor, action, from_value, to_value) VALUES (?, ?, ?, ?, ?, ?)",
             [ticket_id, at, actor, action, None if from_value is None else str(from_value),
              None if to_value is None else str(to_value)])
+
+    @staticmethod
+    def delete(database: sqlite_utils.Database, ticket_id: int) -> None:
+        """The ticket with its audit trail; messages and idempotency keys go with it (ON DELETE CASCADE)."""
+        database.execute("DELETE FROM events WHERE ticket_id = ?", [ticket_id])
+        database.execute("DELETE FROM tickets WHERE id = ?", [ticket_id])
 
     @staticmethod
     def ensure_teams(database: sqlite_utils.Database, names: list[str], at: str) -> None:
