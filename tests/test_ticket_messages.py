@@ -10,7 +10,7 @@ from migrant_desk.tickets.translate import (
     MessageTranslator,
     NoTranslator,
     TranslationOutcome,
-    default_translator,
+    message_translator,
 )
 from migrant_desk.tickets.views import counselor_message_out, migrant_message_out
 from tests.ticket_helpers import add_user, make_service, open_ticket
@@ -122,7 +122,7 @@ def test_a_holder_who_does_not_read_the_working_language_gets_their_own(tmp_path
 
 
 def test_without_a_translation_backend_messages_say_unavailable(tmp_path):
-    translator = default_translator(None)  # no runtime: no models
+    translator = message_translator(None)  # no machine translation in this runtime
     outcome = translator.translate("Xin chào", "vi", "ko")
     assert outcome.status == "unavailable" and outcome.text is None and outcome.reason
 

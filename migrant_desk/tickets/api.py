@@ -52,7 +52,7 @@ from .models import (
 from .errors import ErrorCode, TicketError
 from .service import TicketService
 from .settings import TicketSettings
-from .translate import default_translator
+from .translate import message_translator
 from .views import AnswerCard, counselor_message_out, event_out, migrant_message_out, migrant_status_message, ticket_out
 
 RECHECK_SECONDS = 2.0  # a long-poll re-reads the database this often (writes by other processes)
@@ -77,7 +77,7 @@ def service_for(app) -> TicketService:
             service = getattr(state, "ticket_service", None)
             if service is None:
                 service = state.ticket_service = TicketService(
-                    app_store(app), TicketSettings(), default_translator(state.runtime))
+                    app_store(app), TicketSettings(), message_translator(state.runtime.translation))
     return service
 
 

@@ -1,19 +1,22 @@
 """How ticket messages get translated: a small Protocol, so the queue does not depend on how translation works.
 
 The real translator is migrant_desk.translation (issue 4: local argostranslate models, a translation memory and
-a confidence gate). `default_translator` uses it when it is importable and has a model for the pair; otherwise
-every message is stored with status "unavailable" and a reason, and both sides see the original. The queue
-never makes up a translation.
+a confidence gate); `message_translator` adapts it, and the dependency goes one way only (tickets -> translation).
+Without it every message is stored with status "unavailable" and a reason, and both sides see the original. The
+queue never makes up a translation.
 """
 
 from __future__ import annotations
 
 import logging
-from typing import Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 from pydantic import BaseModel
 
 from .models import TranslationStatus
+
+if TYPE_CHECKING:
+    from ..translation.translator import Translator
 
 log = logging.getLogger("migrant_desk.tickets")
 
@@ -57,11 +60,24 @@ def translate_for(translator: MessageTranslator, text: str, source_lang: str,
                                   reason=f"translation failed: {type(exc).__name__}")
 
 
-def default_translator(runtime=None) -> MessageTranslator:
-    """migrant_desk.translation's message API when it exists, else NoTranslator."""
-    try:
-        from ..translation import tickets_adapter  # type: ignore[attr-defined]
-    except ImportError as exc:
-        log.info("ticket messages will not be translated: %s", exc)
-        return NoTranslator()
-    return tickets_adapter(runtime)
+class TicketMessageTranslator:
+    """The queue's `MessageTranslator` over migrant_desk.translation's `Translator` (its statuses mapped to the
+    queue's: a translation the gate failed is kept as "rejected", for staff only)."""
+
+    STATUS = {"machine": "machine", "unreliable": "rejected", "same_language": "not_needed",
+              "unavailable": "unavailable"}
+
+    def __init__(self, translator: Translator):
+        self.translator = translator
+
+    def translate(self, text: str, source_lang: str, target_lang: str) -> TranslationOutcome:
+        result = self.translator.translate_message(text, source_lang, target_lang)
+        return TranslationOutcome(status=self.STATUS[result.status], target_lang=target_lang, text=result.text,
+                                  score=result.gate.score if result.gate else None, reason=result.reason)
+
+
+def message_translator(translator: Translator | None) -> MessageTranslator:
+    """The queue's translator: the runtime's machine translation when there is one, else NoTranslator."""
+    if translator is None:
+        return NoTranslator("machine translation is not set up in this runtime")
+    return TicketMessageTranslator(translator)

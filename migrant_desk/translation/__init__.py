@@ -3,7 +3,8 @@
 Modules: backend (installed packages, routing, translation), sentences + splitter (sentence splitting without
 downloads), gate (failure detectors + cross-lingual similarity), calibrate (choosing the gate's threshold),
 memory (SQLite translation memory), translator (the Python API and pre-translation), answers (what /v1/ask
-shows), api (POST /v1/translate), cli (`migrant-desk translate ...`). See docs/translation.md.
+shows), api (POST /v1/translate), cli (`migrant-desk translate ...`). See docs/translation.md. This package
+knows nothing of tickets: the ticket queue adapts `Translator` to its own protocol (tickets/translate.py).
 
 Importing this package is cheap: argostranslate's heavy modules load only when a package is used.
 """
@@ -33,32 +34,6 @@ def open_translator(settings: Settings, store: Store, embedder: Embedder) -> Tra
     return Translator(backend, TranslationMemory(store), gate, settings.translation_targets)
 
 
-class TicketMessageTranslator:
-    """The ticket queue's `MessageTranslator` (migrant_desk/tickets/translate.py) over `Translator`."""
-
-    def __init__(self, translator: Translator):
-        self.translator = translator
-
-    def translate(self, text: str, source_lang: str, target_lang: str):
-        from ..tickets.translate import TranslationOutcome
-
-        result = self.translator.translate_message(text, source_lang, target_lang)
-        status = {"machine": "machine", "unreliable": "rejected", "same_language": "not_needed",
-                  "unavailable": "unavailable"}[result.status]
-        return TranslationOutcome(status=status, target_lang=target_lang, text=result.text,
-                                  score=result.gate.score if result.gate else None, reason=result.reason)
-
-
-def tickets_adapter(runtime=None):
-    """What `tickets.translate.default_translator(runtime)` looks for."""
-    translator = getattr(runtime, "translation", None)
-    if translator is None:
-        from ..tickets.translate import NoTranslator
-
-        return NoTranslator("machine translation is not set up in this runtime")
-    return TicketMessageTranslator(translator)
-
 
 __all__ = ["ArgosBackend", "GateVerdict", "MessageTranslation", "PackageError", "PretranslateReport",
-           "TicketMessageTranslator", "TranslationGate", "TranslationMemory", "Translator", "open_translator",
-           "tickets_adapter"]
+           "TranslationGate", "TranslationMemory", "Translator", "open_translator"]

@@ -9,7 +9,7 @@ from migrant_desk import auth
 from migrant_desk.api import create_app
 from migrant_desk.config import Settings
 from migrant_desk.runtime import start
-from migrant_desk.translation import TicketMessageTranslator, tickets_adapter
+from migrant_desk.tickets.translate import TicketMessageTranslator, message_translator
 from tests.translation import corpus
 
 
@@ -111,7 +111,7 @@ def test_python_api_keeps_the_original(api_runtime):
 def test_ticket_queue_adapter(api_runtime):
     from migrant_desk.tickets.translate import NoTranslator, TranslationOutcome
 
-    adapter = tickets_adapter(api_runtime)
+    adapter = message_translator(api_runtime.translation)
     assert isinstance(adapter, TicketMessageTranslator)
     rows = corpus.counselor_sentences()
     out = adapter.translate(rows[0]["text"], "ko", "vi")
@@ -119,4 +119,14 @@ def test_ticket_queue_adapter(api_runtime):
     assert out.status == "machine" and out.text == rows[0]["translations"]["vi"] and out.score is not None
     assert adapter.translate("Completely new words here.", "en", "th").status == "rejected"
     assert adapter.translate("Xin chào", "vi", "ko").status == "unavailable"
-    assert isinstance(tickets_adapter(object()), NoTranslator)
+    assert isinstance(message_translator(None), NoTranslator)
+
+
+def test_translation_does_not_import_the_ticket_queue():
+    """The dependency runs one way (tickets -> translation); before, each package imported the other."""
+    import subprocess
+    import sys
+
+    code = "import sys, migrant_desk.translation; print(sorted(m for m in sys.modules if m.startswith('migrant_desk.tickets')))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
+    assert out == "[]"
