@@ -7,13 +7,13 @@ valid token of the wrong role 403, both as {"code", "message"}. Tokens and their
 
 from __future__ import annotations
 
-import threading
 from dataclasses import dataclass
+from typing import Annotated
 
 import sqlite_utils
-from fastapi import Request
+from fastapi import Depends, Request
 
-from . import db
+from .deps import StoreDep
 from .errors import DomainError, ErrorCode
 from .openapi_errors import raises
 from .tickets.store import ticket_id_for_token_hash
@@ -68,20 +68,6 @@ def authenticate(database: sqlite_utils.Database, token: str) -> Principal | Non
 
 # --- FastAPI side -------------------------------------------------------------------------------------------
 
-_store_lock = threading.Lock()
-
-
-def app_store(request_or_app) -> db.Store:
-    """The app's database: the runtime's (app.state.store), or Settings.db_path opened on first use."""
-    app = request_or_app.app if isinstance(request_or_app, Request) else request_or_app
-    state = app.state
-    if getattr(state, "store", None) is None:
-        with _store_lock:
-            if getattr(state, "store", None) is None:
-                state.store = db.Store(state.runtime.settings.db_path)
-    return state.store
-
-
 def bearer_token(request: Request) -> str | None:
     header = request.headers.get("authorization", "")
     scheme, _, token = header.partition(" ")
@@ -89,15 +75,18 @@ def bearer_token(request: Request) -> str | None:
 
 
 @raises(401)
-def current_principal(request: Request) -> Principal:
+def current_principal(request: Request, store: StoreDep) -> Principal:
     """Dependency: any valid token (staff or migrant); 401 otherwise."""
     token = bearer_token(request)
     if token is None:
         raise DomainError(ErrorCode.UNAUTHORIZED, "Send a token in the Authorization header as 'Bearer <token>'.")
-    principal = authenticate(app_store(request).db, token)
+    principal = authenticate(store.db, token)
     if principal is None:
         raise DomainError(ErrorCode.INVALID_TOKEN, "The token is not valid (unknown, rotated or deactivated).")
     return principal
+
+
+PrincipalDep = Annotated[Principal, Depends(current_principal)]
 
 
 def require_role(*roles: str):
@@ -107,8 +96,7 @@ def require_role(*roles: str):
         raise ValueError(f"unknown role(s) {sorted(unknown)}")
 
     @raises(401, 403)
-    def dependency(request: Request) -> User:
-        principal = current_principal(request)
+    def dependency(principal: PrincipalDep) -> User:
         if principal.user is None or principal.user.role not in roles:
             raise DomainError(ErrorCode.FORBIDDEN, f"This needs the role {' or '.join(roles)}; the token is a "
                                                    f"{principal.role} token.")

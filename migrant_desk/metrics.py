@@ -1,4 +1,5 @@
-"""Operators' view: Prometheus metrics at GET /metrics and one access line per request with a request id.
+"""Operators' view: Prometheus metrics (served at GET /metrics by metrics_api.py) and one access line per request
+with a request id.
 
 Counted, never stored: label values are route templates, languages, bands and statuses (no question text, no
 ids of people). Queue depth, overdue tickets, long-polls and the index are read when Prometheus scrapes.
@@ -13,13 +14,16 @@ import logging
 import re
 import time
 import uuid
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
-from fastapi import APIRouter, Request, Response
-from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client import CollectorRegistry, Counter, Histogram
 from prometheus_client.core import GaugeMetricFamily
 
 from .clock import iso, utcnow
-from .errors import DomainError, ErrorCode
+
+if TYPE_CHECKING:
+    from .runtime import Services
 
 access_log = logging.getLogger("migrant_desk.access")
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
@@ -49,41 +53,40 @@ class Metrics:
         self.batch_size.observe(size)
         self.batch_seconds.observe(seconds)
 
-    def add_state_collector(self, app) -> None:
-        self.registry.register(_StateCollector(app))
+    def add_state_collector(self, services: Callable[[], Services]) -> None:
+        """`services` gives the app's services once it has started (the registry is made before that)."""
+        self.registry.register(_StateCollector(services))
 
 
 class _StateCollector:
     """Gauges read from the running service at scrape time."""
 
-    def __init__(self, app):
-        self.app = app
+    def __init__(self, services: Callable[[], Services]):
+        self.services = services
 
     def collect(self):
-        runtime = self.app.state.runtime
-        manifest = runtime.service.index.manifest
+        services = self.services()
+        manifest = services.desk.index.manifest
         vectors = GaugeMetricFamily("migrant_desk_index_vectors", "vectors in the serving index", labels=["build_id"])
         vectors.add_metric([manifest.build_id], manifest.vector_count)
         yield vectors
         polls = GaugeMetricFamily("migrant_desk_long_polls_open", "message long-polls waiting now")
-        polls.add_metric([], self.app.state.limits.long_polls.open)
+        polls.add_metric([], services.limits.long_polls.open)
         yield polls
-        from .tickets.api import service_for
-
         depth = GaugeMetricFamily("migrant_desk_queue_depth", "active tickets", labels=["lang", "status"])
         overdue = GaugeMetricFamily("migrant_desk_tickets_overdue", "active tickets past an SLA", labels=["lang"])
         per_lang: dict[str, int] = {}
-        for lang, status, count, late in service_for(self.app).tickets.queue_depth(iso(utcnow())):
+        for lang, status, count, late in services.tickets.tickets.queue_depth(iso(utcnow())):
             depth.add_metric([lang, status], count)
             per_lang[lang] = per_lang.get(lang, 0) + (late or 0)
         for lang, late in per_lang.items():
             overdue.add_metric([lang], late)
         yield depth
         yield overdue
-        if runtime.translation is not None:  # machine translations kept, by the quality gate's verdict
+        if services.translation is not None:  # machine translations kept, by the quality gate's verdict
             kept = GaugeMetricFamily("migrant_desk_translations", "machine translations in the memory by gate outcome",
                                      labels=["lang", "outcome"])
-            for lang, by_status in runtime.translation.memory.counts().items():
+            for lang, by_status in services.translation.memory.counts().items():
                 for status, count in by_status.items():
                     kept.add_metric([lang, status], count)
             yield kept
@@ -124,14 +127,3 @@ class RequestMetrics:
                       "ms": round(seconds * 1000, 1), **extra}
             access_log.info(json.dumps(fields) if self.json_lines else
                             " ".join(f"{k}={v}" for k, v in fields.items()))
-
-
-router = APIRouter(tags=["operations"])
-
-
-@router.get("/metrics", include_in_schema=False)
-def metrics(request: Request) -> Response:
-    token = request.app.state.runtime.settings.metrics_token
-    if token and request.headers.get("authorization") != f"Bearer {token}":
-        raise DomainError(ErrorCode.UNAUTHORIZED, "Send the metrics token as 'Authorization: Bearer <token>'.")
-    return Response(generate_latest(request.app.state.metrics.registry), media_type=CONTENT_TYPE_LATEST)

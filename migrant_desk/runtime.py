@@ -1,4 +1,5 @@
-"""Wiring: from Settings to a ready DeskService (knowledge base, model, index, calibration, publisher).
+"""Wiring: from Settings to a ready DeskService (knowledge base, model, index, calibration, publisher), and the
+services the HTTP handlers use, built once when the app starts (`build_services`; deps.py injects them).
 
 Used by `serve`, `ask` and `index build`, so each starts the same way. The database holds the entries (with
 revisions); an empty database is seeded from the knowledge-base files, where invalid entries are skipped and
@@ -13,6 +14,7 @@ import logging
 from concurrent.futures import Future
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from tqdm import tqdm
 
@@ -28,8 +30,16 @@ from .embedding.batching import BatchingEmbedder
 from .embedding.embedder import CachedEmbedder, Embedder, load_embedder
 from .errors import StartupError
 from .knowledge_base import Entry, EntryProblem
+from .reports.counts import OutcomeCounter
 from .service import DeskService
+from .tickets.service import TicketService
+from .tickets.settings import TicketSettings
+from .tickets.translate import message_translator
 from .translation import Translator, open_translator
+
+if TYPE_CHECKING:
+    from .limits import Limits
+    from .metrics import Metrics
 
 log = logging.getLogger("migrant_desk")
 
@@ -177,3 +187,31 @@ def start(settings: Settings, force_rebuild: bool = False) -> Runtime:
         translation.pretranslate_in_background(lambda: entries)
     return Runtime(settings, entries, problems, embedder, index, service, rebuilt, store, editorial, publisher,
                    translation, pending)
+
+
+@dataclass
+class Services:
+    """Everything a request handler uses, built once when the app starts; deps.py hands each to the handlers
+    that declare it (`DeskDep`, `TicketsDep`, ...). Nothing here is built lazily on a first request."""
+
+    settings: Settings
+    desk: DeskService  # the ask path, with the live snapshot (entries and index) that publishes swap
+    store: db.Store  # the app's database
+    tickets: TicketService
+    editorial: EditorialStore
+    publisher: Publisher
+    outcomes: OutcomeCounter
+    translation: Translator | None
+    problems: list[EntryProblem]  # entries skipped at start (invalid)
+    metrics: Metrics
+    limits: Limits
+
+
+def build_services(runtime: Runtime, metrics: Metrics, limits: Limits) -> Services:
+    """The app's services over `runtime`: its database (a test may give it its own), its model and its index."""
+    runtime.service.embedder.observe = metrics.observe_batch
+    tickets = TicketService(runtime.store, TicketSettings(), message_translator(runtime.translation))
+    return Services(settings=runtime.settings, desk=runtime.service, store=runtime.store, tickets=tickets,
+                    editorial=EditorialStore(runtime.store), publisher=runtime.publisher,
+                    outcomes=OutcomeCounter(runtime.store), translation=runtime.translation,
+                    problems=runtime.problems, metrics=metrics, limits=limits)

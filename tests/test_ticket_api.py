@@ -8,6 +8,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from migrant_desk import auth
+from migrant_desk.deps import services_of
 from migrant_desk.messages import language_name, message
 from migrant_desk.tickets.store import TicketStore
 from tests.ticket_helpers import app_with_db
@@ -21,7 +22,7 @@ def desk(runtime, tmp_path):
     """A fresh ticket database per test; staff created the way `migrant-desk users add` does."""
     app = app_with_db(runtime, tmp_path / "desk.db")
     with TestClient(app) as client:
-        store = app.state.store
+        store = services_of(app).store
         tokens = {}
         for name, role, langs, teams in [("minh", "counselor", ["vi", "ko"], ["labor"]),
                                          ("jisoo", "counselor", ["ko"], []),

@@ -8,7 +8,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from migrant_desk import auth
-from migrant_desk.tickets.api import router, service_for
+from migrant_desk.deps import services_of
+from migrant_desk.tickets.api import router
 from migrant_desk.tickets.models import HandoffIn
 from tests.ticket_helpers import app_with_db
 
@@ -44,7 +45,7 @@ MATRIX = [
 def desk(runtime, tmp_path_factory):
     app = app_with_db(runtime, tmp_path_factory.mktemp("auth") / "desk.db")
     with TestClient(app) as client:
-        service = service_for(app)
+        service = services_of(app).tickets
         tokens = {}
         for name, role, langs in [("holder", "counselor", ["vi"]), ("other_counselor", "counselor", ["vi"]),
                                   ("editor", "editor", []), ("admin", "admin", ["vi"])]:

@@ -3,13 +3,14 @@ status and the content-gap report. Saves are drafts; the live service changes on
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends
 from pydantic import BaseModel, Field
 
 from .. import auth
-from ..auth import User, app_store, require_role
+from ..auth import User, require_role
+from ..deps import DeskDep, EditorialDep, MetricsDep, PublisherDep, SettingsDep, StoreDep
 from ..errors import DomainError, ErrorCode
 from ..validation import PathId
 from ..languages import SUPPORTED_LANGUAGES
@@ -20,7 +21,7 @@ from .store import EditorialStore, EntryState, RevisionOut
 from .worddiff import FieldDiff, entry_diff
 
 router = APIRouter(prefix="/v1/editor", tags=["editor"])
-editor = require_role(*EDITOR_ROLES)
+Editor = Annotated[User, Depends(require_role(*EDITOR_ROLES))]
 
 
 class EntryIn(BaseModel):
@@ -43,10 +44,6 @@ class ResolveIn(BaseModel):
     entry_id: str
 
 
-def _store(request: Request) -> EditorialStore:
-    return EditorialStore(app_store(request).db)
-
-
 def _lang(lang: str) -> str:
     if lang not in SUPPORTED_LANGUAGES:
         raise DomainError(ErrorCode.UNKNOWN_LANGUAGE, f"Unknown language code '{lang}'.")
@@ -54,8 +51,8 @@ def _lang(lang: str) -> str:
 
 
 @router.get("/entries")
-def list_entries(request: Request, q: str = "", _: User = Depends(editor)) -> list[dict]:
-    store = _store(request)
+def list_entries(store: EditorialDep, _: Editor, q: str = "") -> list[dict]:
+    store = store
     rows = store.list_states()
     if q:
         needle = q.lower()
@@ -65,57 +62,57 @@ def list_entries(request: Request, q: str = "", _: User = Depends(editor)) -> li
     return rows
 
 
-def _person(request: Request, actor: str) -> str | None:
+def _person(store: EditorialStore, actor: str) -> str | None:
     """A revision's author as a name: "user:3" -> "lan"; other actors ("import", "cli") have none."""
     if not actor.startswith("user:"):
         return None
     try:
-        return auth.get_user(app_store(request).db, int(actor.removeprefix("user:"))).name
+        return auth.get_user(store.database, int(actor.removeprefix("user:"))).name
     except (ValueError, auth.UserError):
         return None
 
 
 @router.get("/entries/{entry_id}", response_model=EntryState)
-def get_entry(entry_id: str, request: Request, _: User = Depends(editor)) -> EntryState:
-    state = _store(request).state(entry_id)
-    return state.model_copy(update={"head_author_name": _person(request, state.head_author)})
+def get_entry(entry_id: str, store: EditorialDep, _: Editor) -> EntryState:
+    state = store.state(entry_id)
+    return state.model_copy(update={"head_author_name": _person(store, state.head_author)})
 
 
 @router.post("/entries", response_model=SavedOut, status_code=201)
-def create_entry(body: EntryIn, request: Request, user: User = Depends(editor)) -> SavedOut:
-    number = _store(request).save(body.entry, f"user:{user.id}", body.note, create=True)
+def create_entry(body: EntryIn, store: EditorialDep, user: Editor) -> SavedOut:
+    number = store.save(body.entry, f"user:{user.id}", body.note, create=True)
     return SavedOut(id=body.entry["id"], revision=number)
 
 
 @router.put("/entries/{entry_id}", response_model=SavedOut)
-def update_entry(entry_id: str, body: EntryIn, request: Request, user: User = Depends(editor)) -> SavedOut:
+def update_entry(entry_id: str, body: EntryIn, store: EditorialDep, user: Editor) -> SavedOut:
     if body.entry.get("id") != entry_id:
         raise DomainError(ErrorCode.ID_MISMATCH, f"Field 'entry.id' must be '{entry_id}', the id in the path.")
-    number = _store(request).save(body.entry, f"user:{user.id}", body.note)
+    number = store.save(body.entry, f"user:{user.id}", body.note)
     return SavedOut(id=entry_id, revision=number)
 
 
 @router.put("/entries/{entry_id}/translations/{lang}", response_model=SavedOut)
-def save_variant(entry_id: str, lang: str, body: VariantIn, request: Request,
-                 user: User = Depends(editor)) -> SavedOut:
-    number = _store(request).save_variant(entry_id, _lang(lang), body.model_dump(), f"user:{user.id}")
+def save_variant(entry_id: str, lang: str, body: VariantIn, store: EditorialDep,
+                 user: Editor) -> SavedOut:
+    number = store.save_variant(entry_id, _lang(lang), body.model_dump(), f"user:{user.id}")
     return SavedOut(id=entry_id, revision=number)
 
 
 @router.delete("/entries/{entry_id}/translations/{lang}", response_model=SavedOut)
-def delete_variant(entry_id: str, lang: str, request: Request, user: User = Depends(editor)) -> SavedOut:
-    return SavedOut(id=entry_id, revision=_store(request).delete_variant(entry_id, lang, f"user:{user.id}"))
+def delete_variant(entry_id: str, lang: str, store: EditorialDep, user: Editor) -> SavedOut:
+    return SavedOut(id=entry_id, revision=store.delete_variant(entry_id, lang, f"user:{user.id}"))
 
 
 @router.post("/entries/{entry_id}/translations/{lang}/accept")
-def accept_variant(entry_id: str, lang: str, request: Request, user: User = Depends(editor)) -> dict:
-    _store(request).accept_variant(entry_id, _lang(lang), f"user:{user.id}")
+def accept_variant(entry_id: str, lang: str, store: EditorialDep, user: Editor) -> dict:
+    store.accept_variant(entry_id, _lang(lang), f"user:{user.id}")
     return {"id": entry_id, "lang": lang, "status": "reviewed"}
 
 
 @router.get("/entries/{entry_id}/revisions", response_model=list[RevisionOut])
-def revisions(entry_id: str, request: Request, _: User = Depends(editor)) -> list[RevisionOut]:
-    return [r.model_copy(update={"author_name": _person(request, r.author)}) for r in _store(request).revisions(entry_id)]
+def revisions(entry_id: str, store: EditorialDep, _: Editor) -> list[RevisionOut]:
+    return [r.model_copy(update={"author_name": _person(store, r.author)}) for r in store.revisions(entry_id)]
 
 
 class DiffOut(BaseModel):
@@ -127,42 +124,41 @@ class DiffOut(BaseModel):
 
 
 @router.get("/entries/{entry_id}/diff", response_model=DiffOut)
-def diff(entry_id: str, request: Request, old: int, new: int, _: User = Depends(editor)) -> DiffOut:
-    store = _store(request)
+def diff(entry_id: str, store: EditorialDep, old: int, new: int, _: Editor) -> DiffOut:
     return DiffOut(id=entry_id, old=old, new=new, diff=store.diff(entry_id, old, new),
                    fields=entry_diff(store.revision_data(entry_id, old), store.revision_data(entry_id, new)))
 
 
 @router.post("/entries/{entry_id}/rollback/{revision}", response_model=SavedOut)
-def rollback(entry_id: str, revision: PathId, request: Request, user: User = Depends(editor)) -> SavedOut:
-    return SavedOut(id=entry_id, revision=_store(request).rollback(entry_id, revision, f"user:{user.id}"))
+def rollback(entry_id: str, revision: PathId, store: EditorialDep, user: Editor) -> SavedOut:
+    return SavedOut(id=entry_id, revision=store.rollback(entry_id, revision, f"user:{user.id}"))
 
 
 @router.post("/entries/{entry_id}/archive")
-def archive(entry_id: str, request: Request, user: User = Depends(editor)) -> PublishResult:
-    _store(request).set_archived(entry_id, True, f"user:{user.id}")
-    return request.app.state.runtime.publisher.publish().result()
+def archive(entry_id: str, store: EditorialDep, publisher: PublisherDep, user: Editor) -> PublishResult:
+    store.set_archived(entry_id, True, f"user:{user.id}")
+    return publisher.publish().result()
 
 
 @router.post("/entries/{entry_id}/review")
-def approve(entry_id: str, request: Request, user: User = Depends(editor)) -> dict:
-    return {"id": entry_id, "approved_revision": _store(request).approve(entry_id, f"user:{user.id}")}
+def approve(entry_id: str, store: EditorialDep, user: Editor) -> dict:
+    return {"id": entry_id, "approved_revision": store.approve(entry_id, f"user:{user.id}")}
 
 
 @router.post("/entries/{entry_id}/publish", response_model=PublishResult)
-def publish(entry_id: str, request: Request, wait: bool = True, user: User = Depends(editor)) -> PublishResult | dict:
+def publish(entry_id: str, store: EditorialDep, publisher: PublisherDep, settings: SettingsDep,
+            metrics: MetricsDep, user: Editor, wait: bool = True) -> PublishResult | dict:
     """Publish the entry's draft head. The index is rebuilt in the background; with wait=true (default) the
     response comes when the new index answers, and says how long that took."""
-    runtime = request.app.state.runtime
-    _store(request).mark_published(entry_id, runtime.settings.require_review, by=f"user:{user.id}")
-    result = runtime.publisher.publish().result()
-    request.app.state.metrics.publish_seconds.observe(result.seconds)
+    store.mark_published(entry_id, settings.require_review, by=f"user:{user.id}")
+    result = publisher.publish().result()
+    metrics.publish_seconds.observe(result.seconds)
     return result
 
 
 @router.get("/translations/{lang}")
-def translation_status(lang: str, request: Request, _: User = Depends(editor)) -> dict:
-    return {"lang": _lang(lang), **_store(request).translation_report(lang)}
+def translation_status(lang: str, store: EditorialDep, _: Editor) -> dict:
+    return {"lang": _lang(lang), **store.translation_report(lang)}
 
 
 class DatedEntry(BaseModel):
@@ -174,12 +170,11 @@ class DatedEntry(BaseModel):
 
 
 @router.get("/expiring", response_model=list[DatedEntry])
-def expiring(request: Request, _: User = Depends(editor)) -> list[DatedEntry]:
+def expiring(desk: DeskDep, _: Editor) -> list[DatedEntry]:
     """Published entries whose facts have expired or are due for a check, oldest first."""
-    service = request.app.state.runtime.service
-    today = service.today()
+    today = desk.today()
     out = []
-    for e in service.entries.values():
+    for e in desk.entries.values():
         reason = ("expired" if e.valid_until and e.valid_until < today
                   else "review" if e.review_by and e.review_by < today else None)
         if reason:
@@ -190,22 +185,21 @@ def expiring(request: Request, _: User = Depends(editor)) -> list[DatedEntry]:
 
 
 @router.get("/gaps", response_model=list[gaps.GapGroup])
-def gap_report(request: Request, _: User = Depends(editor)) -> list[gaps.GapGroup]:
-    return gaps.report(app_store(request).db)
+def gap_report(store: StoreDep, _: Editor) -> list[gaps.GapGroup]:
+    return gaps.report(store.db)
 
 
 @router.get("/gaps/resolved")
-def gaps_resolved(request: Request, _: User = Depends(editor)) -> list[dict]:
-    return gaps.resolved_summary(app_store(request).db)
+def gaps_resolved(store: StoreDep, _: Editor) -> list[dict]:
+    return gaps.resolved_summary(store.db)
 
 
 @router.post("/gaps/{gap_id}/resolve")
-def resolve_gap(gap_id: PathId, body: ResolveIn, request: Request, _: User = Depends(editor)) -> dict:
-    database = app_store(request).db
-    if not EditorialStore(database).exists(body.entry_id):
+def resolve_gap(gap_id: PathId, body: ResolveIn, editorial: EditorialDep, store: StoreDep, _: Editor) -> dict:
+    if not editorial.exists(body.entry_id):
         raise DomainError(ErrorCode.ENTRY_NOT_FOUND, f"No entry with id '{body.entry_id}'.")
     try:
-        marked = gaps.resolve(database, gap_id, body.entry_id)
+        marked = gaps.resolve(store.db, gap_id, body.entry_id)
     except KeyError:
         raise DomainError(ErrorCode.GAP_NOT_FOUND, f"No open gap contains question {gap_id}.")
     return {"gap_id": gap_id, "entry_id": body.entry_id, "questions_resolved": marked}

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, Request
+from typing import Annotated
+
+from fastapi import APIRouter, Depends
 from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
-from ..auth import User, app_store, require_role
+from ..auth import User, require_role
+from ..deps import DeskDep, StoreDep
 from ..errors import DomainError, ErrorCode
 from ..languages import SUPPORTED_LANGUAGES
 from ..users import EDITOR_ROLES
@@ -24,14 +27,14 @@ router = APIRouter(tags=["feedback"])
 
 
 @router.post("/v1/feedback", status_code=204, responses={404: {}})
-def post_feedback(body: FeedbackIn, request: Request) -> None:
+def post_feedback(body: FeedbackIn, desk: DeskDep, store: StoreDep) -> None:
     if body.lang not in SUPPORTED_LANGUAGES:
         raise DomainError(ErrorCode.UNKNOWN_LANGUAGE, f"Unknown language code '{body.lang}'.")
-    if body.entry_id not in request.app.state.runtime.service.entries:
+    if body.entry_id not in desk.entries:
         raise DomainError(ErrorCode.ENTRY_NOT_FOUND, f"No entry with id '{body.entry_id}'.")
-    record(app_store(request).db, body.lang, body.entry_id, body.band, body.helpful)
+    record(store.db, body.lang, body.entry_id, body.band, body.helpful)
 
 
 @router.get("/v1/editor/feedback", response_model=FeedbackSummary)
-def get_feedback(request: Request, user: User = Depends(require_role(*EDITOR_ROLES))) -> FeedbackSummary:
-    return summary(app_store(request).db)
+def get_feedback(store: StoreDep, _: Annotated[User, Depends(require_role(*EDITOR_ROLES))]) -> FeedbackSummary:
+    return summary(store.db)

@@ -5,16 +5,17 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Query
 from fastapi.responses import Response
 
-from ..auth import User, app_store, require_role
+from ..auth import User, require_role
+from ..deps import OutcomesDep, StoreDep
 from ..clock import utcnow
 from ..errors import DomainError, ErrorCode
 from ..languages import SUPPORTED_LANGUAGES
 from ..users import EDITOR_ROLES
 from .charts import Chart
-from .counts import OutcomeCounter, OutcomeRow
+from .counts import OutcomeRow
 from .service import CHART_IDS, csv_text, report_charts, table_csv
 
 MAX_RANGE_DAYS = 366
@@ -22,12 +23,7 @@ MAX_RANGE_DAYS = 366
 router = APIRouter(prefix="/v1/reports", tags=["reports"])
 
 
-def outcome_counter(request: Request) -> OutcomeCounter:
-    return request.app.state.outcomes  # built once at start (api.py lifespan)
-
-
 Reader = Annotated[User, Depends(require_role(*EDITOR_ROLES))]
-Outcomes = Annotated[OutcomeCounter, Depends(outcome_counter)]
 Since = Annotated[dt.date | None, Query(description="first day (UTC), default: 30 days before `until`")]
 Until = Annotated[dt.date | None, Query(description="last day (UTC), default: today")]
 
@@ -52,34 +48,34 @@ def as_csv(rows: list[OutcomeRow]) -> str:
 
 
 @router.get("/outcomes", response_model=list[OutcomeRow])
-def outcomes(counter: Outcomes, _: Reader, since: Since = None, until: Until = None) -> list[OutcomeRow]:
+def outcomes(counter: OutcomesDep, _: Reader, since: Since = None, until: Until = None) -> list[OutcomeRow]:
     """Questions per day, language, category and outcome (default: the last 30 days)."""
     return counter.rows(*window(since, until))
 
 
 @router.get("/outcomes.csv", response_class=CSVResponse)
-def outcomes_csv(counter: Outcomes, _: Reader, since: Since = None, until: Until = None) -> Response:
+def outcomes_csv(counter: OutcomesDep, _: Reader, since: Since = None, until: Until = None) -> Response:
     return CSVResponse(as_csv(counter.rows(*window(since, until))),
                        headers={"Content-Disposition": 'attachment; filename="outcomes.csv"'})
 
 
 @router.get("/charts", response_model=list[Chart])
-def charts(request: Request, counter: Outcomes, _: Reader, since: Since = None, until: Until = None,
+def charts(store: StoreDep, counter: OutcomesDep, _: Reader, since: Since = None, until: Until = None,
            lang: Annotated[str, Query(description="language of the labels", max_length=8)] = "en") -> list[Chart]:
     """Every report for the range: title, SVG chart and its data table, labels in `lang`."""
     if lang not in SUPPORTED_LANGUAGES:
         raise DomainError(ErrorCode.UNKNOWN_LANGUAGE, f"Unknown language code '{lang}'.")
     counter.flush()
-    return report_charts(app_store(request).db, *window(since, until), lang, utcnow())
+    return report_charts(store.db, *window(since, until), lang, utcnow())
 
 
 @router.get("/{chart_id}.csv", response_class=CSVResponse, responses={404: {}})
-def chart_csv(chart_id: str, request: Request, counter: Outcomes, _: Reader, since: Since = None,
+def chart_csv(chart_id: str, store: StoreDep, counter: OutcomesDep, _: Reader, since: Since = None,
               until: Until = None) -> Response:
     """One chart's data table as CSV (machine column names), the same rows the chart is drawn from."""
     if chart_id not in CHART_IDS:
         raise DomainError(ErrorCode.CHART_NOT_FOUND, f"No report '{chart_id}'; reports: {', '.join(CHART_IDS)}.")
     counter.flush()
-    chart = report_charts(app_store(request).db, *window(since, until), "en", utcnow(), only=chart_id)[0]
+    chart = report_charts(store.db, *window(since, until), "en", utcnow(), only=chart_id)[0]
     return CSVResponse(table_csv(chart.table),
                        headers={"Content-Disposition": f'attachment; filename="{chart_id}.csv"'})

@@ -16,21 +16,23 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import threading
+from typing import Annotated
 
 from fastapi import APIRouter, BackgroundTasks, Depends, Header, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
 
 from .. import auth
+from ..db import Store
+from ..deps import DeskDep, LimitsDep, OutcomesDep, StoreDep, TicketsDep
 from ..limits import client_key
 from ..openapi_errors import raises
 from ..validation import MAX_DB_ID, PathId
-from ..auth import Principal, User, app_store, current_principal, require_role
+from ..auth import Principal, User, current_principal, require_role
 from ..clock import iso
 from ..editorial import gaps
 from ..languages import SUPPORTED_LANGUAGES, choose_language
 from ..messages import message
-from ..service import AskResult, pick_variant
+from ..service import AskResult, DeskService, pick_variant
 from ..users import ADMIN, ROLES, TICKET_ROLES
 from .models import (
     STATUSES,
@@ -51,40 +53,22 @@ from .models import (
 )
 from .errors import ErrorCode, TicketError
 from .service import TicketService
-from .settings import TicketSettings
-from .translate import message_translator
 from .views import AnswerCard, counselor_message_out, event_out, migrant_message_out, migrant_status_message, ticket_out
 
 RECHECK_SECONDS = 2.0  # a long-poll re-reads the database this often (writes by other processes)
 MAX_SUGGESTIONS = 3
 
 router = APIRouter(tags=["tickets"])
-staff = require_role(*TICKET_ROLES)
-admin_only = require_role(ADMIN)
-_service_lock = threading.Lock()
-
-
-def ticket_service(request: Request) -> TicketService:
-    return service_for(request.app)
-
-
-def service_for(app) -> TicketService:
-    """The app's TicketService, made on first use (tests may put their own on app.state.ticket_service)."""
-    state = app.state
-    service = getattr(state, "ticket_service", None)
-    if service is None:
-        with _service_lock:
-            service = getattr(state, "ticket_service", None)
-            if service is None:
-                service = state.ticket_service = TicketService(
-                    app_store(app), TicketSettings(), message_translator(state.runtime.translation))
-    return service
+Staff = Annotated[User, Depends(require_role(*TICKET_ROLES))]
+Admin = Annotated[User, Depends(require_role(ADMIN))]
+AnyStaff = Annotated[User, Depends(require_role(*ROLES))]
 
 
 @raises(401, 403, 404)
-def ticket_reader(ticket_id: PathId, request: Request) -> Principal:
-    """The ticket's own migrant, or a counselor/admin; 401/403 otherwise."""
-    principal = current_principal(request)
+def ticket_reader(ticket_id: PathId, request: Request, store: StoreDep) -> Principal:
+    """The ticket's own migrant, or a counselor/admin; 401/403 otherwise. The token is checked here, after the
+    ticket id is validated (an id that cannot exist is a 422 whoever asks), not in a sub-dependency."""
+    principal = current_principal(request, store)
     if principal.user is None:
         if principal.ticket_id != ticket_id:
             raise TicketError(ErrorCode.FORBIDDEN, "This token opens only its own ticket.")
@@ -94,15 +78,18 @@ def ticket_reader(ticket_id: PathId, request: Request) -> Principal:
     return principal
 
 
+Reader = Annotated[Principal, Depends(ticket_reader)]
+
+
 # --- the bot's silence ----------------------------------------------------------------------------------------
 
-def silenced_answer(request: Request, text: str, lang: str | None, conversation_id: str | None) -> AskResult | None:
+def silenced_answer(service: TicketService, threshold: float, text: str, lang: str | None,
+                    conversation_id: str | None) -> AskResult | None:
     """For /v1/ask: when a counselor has this conversation, the bot does not answer. The migrant's text goes to
     the ticket (so nothing they write is lost) and the reply says, in their language, that a counselor has the
     case. None when the conversation has no active ticket."""
     if not conversation_id:
         return None
-    service = ticket_service(request)
     ticket = service.active_ticket(conversation_id)
     if ticket is None:
         return None
@@ -111,7 +98,7 @@ def silenced_answer(request: Request, text: str, lang: str | None, conversation_
     reply_lang = lang or ticket["lang"]
     return AskResult(lang=reply_lang, lang_reason="declared" if lang else "handoff", answered=False,
                      confidence="low", score=0.0, confidence_value=0.0,
-                     threshold=round(request.app.state.runtime.service.calibration.threshold, 4),
+                     threshold=round(threshold, 4),
                      message=message("counselor_has_case", reply_lang), offer_counselor=False, alternatives=[],
                      conversation_id=conversation_id)
 
@@ -123,40 +110,39 @@ def silenced_answer(request: Request, text: str, lang: str | None, conversation_
 GAP_QUESTION_CHARS = 500
 
 
-def log_handoff_for_gaps(request: Request, body: HandoffIn) -> None:
+def log_handoff_for_gaps(desk: DeskService, store: Store, body: HandoffIn) -> None:
     """The migrant's last question before a handoff goes to the editors' content-gap report. Run after the
     response is sent (a background task): the migrant waits for their ticket, not for the report."""
     question = next((t for t in reversed(body.transcript) if t.role == "migrant"), None)
     if question is None:
         return
-    runtime = request.app.state.runtime
     text = question.text[:GAP_QUESTION_CHARS]
     try:
-        vector = runtime.service.embedder.embed([text], "query")[0]
-        gaps.log_question(app_store(request.app).db, text, question.lang or body.lang, "handoff", vector)
+        vector = desk.embedder.embed([text], "query")[0]
+        gaps.log_question(store.db, text, question.lang or body.lang, "handoff", vector)
     except Exception:  # noqa: BLE001 - the handoff matters more than the report
         logging.getLogger(__name__).exception("could not log the handoff question for the content-gap report")
 
 
 @router.post("/v1/handoff", response_model=HandoffOut, status_code=201, responses={429: {}})
 def handoff(body: HandoffIn, request: Request, response: Response, background: BackgroundTasks,
+            service: TicketsDep, desk: DeskDep, store: StoreDep, limits: LimitsDep, outcomes: OutcomesDep,
             idempotency_key: str | None = Header(None, alias="Idempotency-Key")) -> HandoffOut:
-    request.app.state.limits.handoff.check(client_key(request), "handoffs")
-    ticket, token, replayed = ticket_service(request).handoff(body, idempotency_key)
+    limits.handoff.check(client_key(request), "handoffs")
+    ticket, token, replayed = service.handoff(body, idempotency_key)
     if not replayed:
-        request.app.state.outcomes.add(body.lang, body.category, "handed_off")
+        outcomes.add(body.lang, body.category, "handed_off")
     if replayed:
         response.status_code = 200
     else:
-        background.add_task(log_handoff_for_gaps, request, body)
+        background.add_task(log_handoff_for_gaps, desk, store, body)
     return HandoffOut(ticket_id=ticket["id"], access_token=token, status=ticket["status"],
                       message=message("handoff_created", ticket["lang"], ticket_id=str(ticket["id"])),
                       replayed=replayed)
 
 
-def _answer_card(request: Request) -> AnswerCard:
+def _answer_card(desk: DeskService) -> AnswerCard:
     """A knowledge-base answer a counselor sent, as the migrant's chat shows answers, from the live entries."""
-    desk = request.app.state.runtime.service
 
     def card(entry_id: str, lang: str):
         entry = desk.entries.get(entry_id)
@@ -178,21 +164,20 @@ def _view(service: TicketService, ticket_id: PathId, principal: Principal, card:
 
 
 @router.get("/v1/tickets/{ticket_id}", response_model=CounselorTicketOut | MigrantTicketOut)
-def get_ticket(ticket_id: PathId, request: Request, principal: Principal = Depends(ticket_reader)):
-    return _view(ticket_service(request), ticket_id, principal, _answer_card(request))
+def get_ticket(ticket_id: PathId, principal: Reader, service: TicketsDep, desk: DeskDep):
+    return _view(service, ticket_id, principal, _answer_card(desk))
 
 
 @router.get("/v1/tickets/{ticket_id}/messages", response_model=MessagesOut, responses={429: {}})
-async def wait_for_messages(ticket_id: PathId, request: Request, principal: Principal = Depends(ticket_reader),
-                            after: int = Query(0, ge=0, le=MAX_DB_ID, description="the last message id you have"),
+async def wait_for_messages(ticket_id: PathId, request: Request, principal: Reader, service: TicketsDep,
+                            desk: DeskDep, limits: LimitsDep, after: int = Query(0, ge=0, le=MAX_DB_ID, description="the last message id you have"),
                             wait: int = Query(0, ge=0, description="seconds to wait for a new message"),
                             status: str | None = Query(None, description="the ticket status you last saw; a "
                                                                           "change answers at once too")):
     """Long-poll: answers at once when there are messages after `after` (or the status differs from `status`);
     otherwise waits up to `wait` seconds (capped by MIGRANT_DESK_TICKETS_LONG_POLL_MAX_SECONDS) and answers as
     soon as one arrives or the status changes."""
-    service = ticket_service(request)
-    card = _answer_card(request)
+    card = _answer_card(desk)
     loop = asyncio.get_running_loop()
     deadline = loop.time() + min(wait, service.settings.long_poll_max_seconds)
 
@@ -207,7 +192,7 @@ async def wait_for_messages(ticket_id: PathId, request: Request, principal: Prin
         return MessagesOut(messages=out, last_id=rows[-1]["id"] if rows else after, status=ticket["status"])
 
     waiter = f"user:{principal.user.id}" if principal.user is not None else f"ticket:{ticket_id}"
-    with request.app.state.limits.long_polls.hold(waiter) if wait > 0 else contextlib.nullcontext(), \
+    with limits.long_polls.hold(waiter) if wait > 0 else contextlib.nullcontext(), \
             service.notifier.listen(ticket_id) as written:
         while True:
             written.clear()
@@ -223,13 +208,12 @@ async def wait_for_messages(ticket_id: PathId, request: Request, principal: Prin
 
 
 @router.post("/v1/tickets/{ticket_id}/messages", response_model=CounselorTicketOut | MigrantTicketOut)
-def post_message(ticket_id: PathId, body: MessageIn, request: Request, principal: Principal = Depends(ticket_reader)):
-    service = ticket_service(request)
+def post_message(ticket_id: PathId, body: MessageIn, principal: Reader, service: TicketsDep, desk: DeskDep):
     if principal.user is None:
         service.add_migrant_message(ticket_id, body.text, body.lang)
     else:
         service.add_counselor_message(ticket_id, principal.user, body.text, body.lang)
-    return _view(service, ticket_id, principal, _answer_card(request))
+    return _view(service, ticket_id, principal, _answer_card(desk))
 
 
 # --- counselors -------------------------------------------------------------------------------------------------
@@ -243,13 +227,12 @@ def _statuses(values: list[str] | None) -> list[str] | None:
 
 
 @router.get("/v1/tickets", response_model=list[TicketOut])
-def list_tickets(request: Request, user: User = Depends(staff),
+def list_tickets(user: Staff, service: TicketsDep,
                  status: list[str] | None = Query(None, description="repeat for several"),
                  lang: str | None = None, team: str | None = None, category: str | None = None,
                  assigned_to: str | None = Query(None, description="a user name, or 'me'"),
                  overdue: bool | None = None, limit: int = Query(100, ge=1, le=500),
                  offset: int = Query(0, ge=0, le=MAX_DB_ID)) -> list[TicketOut]:
-    service = ticket_service(request)
     service.close_expired()
     if lang is not None and lang not in SUPPORTED_LANGUAGES:
         raise TicketError(ErrorCode.UNKNOWN_LANGUAGE, f"Unknown language code '{lang}'.")
@@ -267,8 +250,7 @@ def list_tickets(request: Request, user: User = Depends(staff),
 
 @router.post("/v1/tickets/claim-next", response_model=CounselorTicketOut,
              responses={204: {"description": "the queue has nothing for you"}})
-def claim_next(request: Request, user: User = Depends(staff)):
-    service = ticket_service(request)
+def claim_next(user: Staff, service: TicketsDep):
     ticket = service.claim_next(user)
     if ticket is None:
         return Response(status_code=204)
@@ -276,19 +258,17 @@ def claim_next(request: Request, user: User = Depends(staff)):
 
 
 @router.post("/v1/tickets/{ticket_id}/notes", response_model=CounselorTicketOut)
-def add_note(ticket_id: PathId, body: MessageIn, request: Request, user: User = Depends(staff)):
-    service = ticket_service(request)
+def add_note(ticket_id: PathId, body: MessageIn, user: Staff, service: TicketsDep):
     service.add_counselor_message(ticket_id, user, body.text, body.lang, internal=True)
     return _view(service, ticket_id, Principal(user=user))
 
 
 @router.post("/v1/tickets/{ticket_id}/kb-answer", response_model=CounselorTicketOut)
-def insert_kb_answer(ticket_id: PathId, body: KbAnswerIn, request: Request, user: User = Depends(staff)):
+def insert_kb_answer(ticket_id: PathId, body: KbAnswerIn, user: Staff, service: TicketsDep, desk: DeskDep):
     """Replies with a knowledge-base answer in the migrant's language (the human-written variant when there is
     one; otherwise the nearest variant, translated like any reply), with its source and contact."""
-    service = ticket_service(request)
     ticket = service.get(ticket_id)
-    entry = request.app.state.runtime.service.entries.get(body.entry_id)
+    entry = desk.entries.get(body.entry_id)
     if entry is None:
         raise TicketError(ErrorCode.ENTRY_NOT_FOUND, f"No entry with id '{body.entry_id}'.")
     text, lang = service.kb_answer_text(entry, ticket["lang"])
@@ -297,19 +277,18 @@ def insert_kb_answer(ticket_id: PathId, body: KbAnswerIn, request: Request, user
 
 
 @router.get("/v1/tickets/{ticket_id}/kb-suggestions", response_model=list[KbSuggestionOut])
-def kb_suggestions(ticket_id: PathId, request: Request, user: User = Depends(staff)) -> list[KbSuggestionOut]:
+def kb_suggestions(ticket_id: PathId, user: Staff, service: TicketsDep, desk: DeskDep) -> list[KbSuggestionOut]:
     """Knowledge-base entries nearest the migrant's latest message, with questions in the counselor's language."""
-    service = ticket_service(request)
     ticket = service.get(ticket_id)
     said = [m for m in service.tickets.messages(ticket_id, include_internal=False) if m["author_kind"] == "migrant"]
     if not said:
         return []
-    desk = request.app.state.runtime.service
-    ranking = desk.rank(said[-1]["body"], said[-1]["lang"])
+    snapshot = desk.snapshot  # one snapshot for the ranking and the entries it names, even if a publish lands
+    ranking = desk.rank(said[-1]["body"], said[-1]["lang"], snapshot)
     reader_lang = user.languages[0] if user.languages else ticket["lang"]
     out = []
-    for hit in [h for h in ranking.hits if h.entry_id in desk.entries][:MAX_SUGGESTIONS]:
-        code, variant = pick_variant(desk.entries[hit.entry_id], reader_lang)
+    for hit in [h for h in ranking.hits if h.entry_id in snapshot.entries][:MAX_SUGGESTIONS]:
+        code, variant = pick_variant(snapshot.entries[hit.entry_id], reader_lang)
         question = variant.question or (variant.alternates[0] if variant.alternates else variant.answer[:120])
         out.append(KbSuggestionOut(entry_id=hit.entry_id, question=question, question_lang=code,
                                    score=round(hit.score, 4)))
@@ -317,37 +296,32 @@ def kb_suggestions(ticket_id: PathId, request: Request, user: User = Depends(sta
 
 
 @router.post("/v1/tickets/{ticket_id}/status", response_model=CounselorTicketOut)
-def set_status(ticket_id: PathId, body: StatusIn, request: Request, user: User = Depends(staff)):
-    service = ticket_service(request)
+def set_status(ticket_id: PathId, body: StatusIn, user: Staff, service: TicketsDep):
     service.set_status(ticket_id, body.status, user)
     return _view(service, ticket_id, Principal(user=user))
 
 
 @router.patch("/v1/tickets/{ticket_id}", response_model=CounselorTicketOut)
-def patch_ticket(ticket_id: PathId, body: TicketPatchIn, request: Request, user: User = Depends(staff)):
-    service = ticket_service(request)
+def patch_ticket(ticket_id: PathId, body: TicketPatchIn, user: Staff, service: TicketsDep):
     service.patch(ticket_id, body.model_dump(), user)
     return _view(service, ticket_id, Principal(user=user))
 
 
 @router.post("/v1/tickets/{ticket_id}/claim", response_model=CounselorTicketOut)
-def claim(ticket_id: PathId, request: Request, user: User = Depends(staff)):
+def claim(ticket_id: PathId, user: Staff, service: TicketsDep):
     """Take this ticket from the queue (the console's "Claim this ticket"); 409 if someone was faster."""
-    service = ticket_service(request)
     service.claim(ticket_id, user)
     return _view(service, ticket_id, Principal(user=user))
 
 
 @router.post("/v1/tickets/{ticket_id}/release", response_model=CounselorTicketOut)
-def release(ticket_id: PathId, request: Request, user: User = Depends(staff)):
-    service = ticket_service(request)
+def release(ticket_id: PathId, user: Staff, service: TicketsDep):
     service.release(ticket_id, user)
     return _view(service, ticket_id, Principal(user=user))
 
 
 @router.get("/v1/tickets/{ticket_id}/events", response_model=list[EventOut])
-def events(ticket_id: PathId, request: Request, user: User = Depends(staff)) -> list[EventOut]:
-    service = ticket_service(request)
+def events(ticket_id: PathId, user: Staff, service: TicketsDep) -> list[EventOut]:
     service.get(ticket_id)
     names = service.tickets.user_names()
     return [event_out(r, names) for r in service.tickets.events(ticket_id)]
@@ -356,8 +330,7 @@ def events(ticket_id: PathId, request: Request, user: User = Depends(staff)) -> 
 # --- admins and everyone on staff -------------------------------------------------------------------------------
 
 @router.post("/v1/tickets/{ticket_id}/assign", response_model=CounselorTicketOut)
-def assign(ticket_id: PathId, body: AssignIn, request: Request, user: User = Depends(admin_only)):
-    service = ticket_service(request)
+def assign(ticket_id: PathId, body: AssignIn, user: Admin, service: TicketsDep):
     counselor = auth.find_user(service.tickets.db, body.counselor)
     if counselor is None:
         raise TicketError(ErrorCode.UNKNOWN_USER, f"Field 'counselor': no user named '{body.counselor}'.")
@@ -371,15 +344,13 @@ def _user_out(person: User, held: int | None = None) -> UserOut:
 
 
 @router.get("/v1/users", response_model=list[UserOut])
-def list_users(request: Request, user: User = Depends(admin_only)) -> list[UserOut]:
-    service = ticket_service(request)
+def list_users(user: Admin, service: TicketsDep) -> list[UserOut]:
     return [_user_out(p, service.tickets.held_count(p.id)) for p in auth.list_users(service.tickets.db)]
 
 
 @router.post("/v1/users/{name}/release", response_model=list[int])
-def release_all(name: str, request: Request, user: User = Depends(admin_only)) -> list[int]:
+def release_all(name: str, user: Admin, service: TicketsDep) -> list[int]:
     """A counselor went away: every ticket they hold goes back to the queue. Returns the ticket ids."""
-    service = ticket_service(request)
     person = auth.find_user(service.tickets.db, name)
     if person is None:
         raise TicketError(ErrorCode.USER_NOT_FOUND, f"No user named '{name}'.")
@@ -387,6 +358,5 @@ def release_all(name: str, request: Request, user: User = Depends(admin_only)) -
 
 
 @router.get("/v1/me", response_model=UserOut)
-def me(request: Request, user: User = Depends(require_role(*ROLES))) -> UserOut:
-    service = ticket_service(request)
+def me(user: AnyStaff, service: TicketsDep) -> UserOut:
     return _user_out(user, service.tickets.held_count(user.id))

@@ -21,7 +21,7 @@ import datetime as dt
 
 import sqlite_utils
 
-from ..auth import User
+from ..users import User
 from ..clock import iso
 from .store import PRIORITY_RANK_SQL
 

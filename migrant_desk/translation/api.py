@@ -10,9 +10,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends
 from pydantic import BaseModel, Field
 
+from ..deps import SettingsDep, TranslationDep
 from ..validation import CleanText
 from ..errors import DomainError, ErrorCode
 from ..languages import SUPPORTED_LANGUAGES, choose_language
@@ -43,26 +44,27 @@ def default_access() -> Callable[..., Any]:
     return require_role(*ROLES)
 
 
-def _translator(request: Request) -> Translator:
-    translator = getattr(request.app.state.runtime, "translation", None)
-    if translator is None:
+def available(translation: Translator | None) -> Translator:
+    """The server's machine translation; 503 when it has none (checked in the handler, after the request's own
+    validation, so an invalid request still gets its 4xx first)."""
+    if translation is None:
         raise DomainError(ErrorCode.TRANSLATION_UNAVAILABLE, "Machine translation is not set up on this server.")
-    return translator
+    return translation
 
 
 def _check_lang(code: str, field: str) -> None:
     if code not in SUPPORTED_LANGUAGES:
         raise DomainError(ErrorCode.UNKNOWN_LANGUAGE,
-                       f"Unknown language code '{code}' in '{field}'. Supported: {', '.join(SUPPORTED_LANGUAGES)}.")
+                          f"Unknown language code '{code}' in '{field}'. Supported: {', '.join(SUPPORTED_LANGUAGES)}.")
 
 
 def translation_router(access: Callable[..., Any] | None = None) -> APIRouter:
     router = APIRouter(tags=["translation"], dependencies=[Depends(access or default_access())])
 
     @router.post("/v1/translate", response_model=TranslateOut, responses={503: {}})
-    def translate(body: TranslateIn, request: Request) -> TranslateOut:
-        translator = _translator(request)
-        limit = request.app.state.runtime.settings.max_text_chars
+    def translate(body: TranslateIn, translation: TranslationDep, settings: SettingsDep) -> TranslateOut:
+        translator = available(translation)
+        limit = settings.max_text_chars
         if not body.text.strip():
             raise DomainError(ErrorCode.EMPTY_TEXT, "The text to translate is empty.")
         if len(body.text) > limit:
@@ -71,13 +73,13 @@ def translation_router(access: Callable[..., Any] | None = None) -> APIRouter:
         _check_lang(body.target_lang, "target_lang")
         if body.source_lang is not None:
             _check_lang(body.source_lang, "source_lang")
-        choice = choose_language(body.text, body.source_lang, request.app.state.runtime.settings.default_lang)
+        choice = choose_language(body.text, body.source_lang, settings.default_lang)
         result = translator.translate_message(body.text, choice.lang, body.target_lang)
         return TranslateOut(**result.model_dump(), source_lang_reason=choice.reason)
 
     @router.get("/v1/translate/pairs", response_model=list[PairOut], responses={503: {}})
-    def pairs(request: Request) -> list[PairOut]:
-        backend = _translator(request).backend
+    def pairs(translation: TranslationDep) -> list[PairOut]:
+        backend = available(translation).backend
         out = []
         for source, target in sorted(backend.reachable()):
             route = backend.route(source, target)

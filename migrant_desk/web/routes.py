@@ -19,6 +19,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from jinja2 import Environment, PackageLoader, select_autoescape
 
+from ..deps import DeskDep, SettingsDep
 from ..errors import DomainError, ErrorCode
 from ..http_errors import error_response
 from ..languages import SUPPORTED_LANGUAGES
@@ -132,14 +133,13 @@ def _page(template: str, **values) -> HTMLResponse:
 
 
 @router.get("/", response_class=HTMLResponse)
-def chat_page(request: Request, lang: str | None = None) -> HTMLResponse:
-    default = request.app.state.runtime.settings.default_lang
+def chat_page(request: Request, settings: SettingsDep, desk: DeskDep, lang: str | None = None) -> HTMLResponse:
+    default = settings.default_lang
     chosen = lang if lang in SUPPORTED_LANGUAGES else None
     ui_lang = chosen or negotiate_language(request.headers.get("accept-language"), default)
     strings = chat_strings(ui_lang)
-    runtime = request.app.state.runtime
-    config = {"lang": ui_lang, "chosen": chosen, "strings": strings, "max_chars": runtime.settings.max_text_chars,
-              "phones": runtime.service.phones}
+    config = {"lang": ui_lang, "chosen": chosen, "strings": strings, "max_chars": settings.max_text_chars,
+              "phones": desk.phones}
     return _page("chat.html", lang=ui_lang, t=strings, languages=SUPPORTED_LANGUAGES, chosen=chosen,
                  config=_json_for_script(config))
 
