@@ -63,6 +63,10 @@ class ErrorCode(StrEnum):
     SELF_REVIEW = "self_review"
     NOT_MACHINE = "not_machine"
     GAP_NOT_FOUND = "gap_not_found"
+    # editing office records (an unknown record is OFFICE_NOT_FOUND, as in GET /v1/offices)
+    INVALID_OFFICE = "invalid_office"
+    UNKNOWN_DISTRICT = "unknown_district"
+    DISTRICT_CLAIMED = "district_claimed"
     # reports and translation
     CHART_NOT_FOUND = "chart_not_found"
     INVALID_RANGE = "invalid_range"

@@ -8,6 +8,7 @@ which domains a database has and in which order they are created. The order matt
 from __future__ import annotations
 
 from .db import Migrations
+from .editorial import offices_store as offices
 from .editorial import schema as editorial
 from .feedback import store as feedback
 from .reports import schema as reports
@@ -19,6 +20,7 @@ DOMAINS: tuple[Migrations, ...] = (
     users.MIGRATIONS,  # staff accounts: tickets and messages refer to users(id)
     tickets.MIGRATIONS,
     editorial.MIGRATIONS,  # entries, then the question log and the publish log (which refers to entries)
+    offices.MIGRATIONS,  # office records and their revisions
     translation.MIGRATIONS,
     feedback.MIGRATIONS,
     reports.MIGRATIONS,

@@ -5,20 +5,24 @@ use the new record without a restart or an index rebuild (offices are looked up,
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends
 from pydantic import BaseModel, Field
 
 from .. import auth
-from ..auth import User, app_store, require_role
-from ..errors import ApiError
+from ..auth import User, require_role
+from ..db import Store
+from ..deps import DeskDep, SettingsDep, StoreDep
+from ..errors import DomainError, ErrorCode
+from ..service import DeskService
+from ..users import EDITOR_ROLES
 from .offices_files import go_live
 from .offices_store import OfficeRow, OfficeState, OfficeStore, known_districts
 from .store import RevisionOut
 
 router = APIRouter(prefix="/v1/editor/offices", tags=["editor"])
-editor = require_role("editor", "admin")
+Editor = Annotated[User, Depends(require_role(*EDITOR_ROLES))]
 
 
 class OfficeIn(BaseModel):
@@ -37,67 +41,66 @@ class OfficePublished(BaseModel):
     offices: int = Field(description="records the service answers from now")
 
 
-def _runtime(request: Request):
-    return request.app.state.runtime
-
-
-def _store(request: Request) -> OfficeStore:
+def _offices(desk: DeskService, store: Store) -> OfficeStore:
+    """Built in the handler, not in a dependency: the connection is the calling thread's (dependencies and the
+    handler may run on different worker threads, and a SQLite connection stays on its own)."""
     # Districts are checked against the place names the service matches questions with (regions.json).
-    directory = _runtime(request).service.offices
-    return OfficeStore(app_store(request).db, known_districts(directory.districts if directory else []))
+    directory = desk.offices
+    return OfficeStore(store.db, known_districts(directory.districts if directory else []))
 
 
-def _person(request: Request, actor: str) -> str | None:
+def _person(offices: OfficeStore, actor: str) -> str | None:
     """"user:3" -> the user's name; other actors ("seed", "import") have none."""
     if not actor.startswith("user:"):
         return None
     try:
-        return auth.get_user(app_store(request).db, int(actor.removeprefix("user:"))).name
+        return auth.get_user(offices.database, int(actor.removeprefix("user:"))).name
     except (ValueError, auth.UserError):
         return None
 
 
 @router.get("", response_model=list[OfficeRow])
-def list_offices(request: Request, _: User = Depends(editor)) -> list[OfficeRow]:
+def list_offices(desk: DeskDep, store: StoreDep, _: Editor) -> list[OfficeRow]:
     """Every record's draft, in the files' order, with whether it is verified and published."""
-    return _store(request).rows()
+    return _offices(desk, store).rows()
 
 
 @router.get("/{office_id}", response_model=OfficeState)
-def get_office(office_id: str, request: Request, _: User = Depends(editor)) -> OfficeState:
-    state = _store(request).state(office_id)
-    return state.model_copy(update={"head_author_name": _person(request, state.head_author)})
+def get_office(office_id: str, desk: DeskDep, store: StoreDep, _: Editor) -> OfficeState:
+    offices = _offices(desk, store)
+    state = offices.state(office_id)
+    return state.model_copy(update={"head_author_name": _person(offices, state.head_author)})
 
 
 @router.get("/{office_id}/revisions", response_model=list[RevisionOut])
-def office_revisions(office_id: str, request: Request, _: User = Depends(editor)) -> list[RevisionOut]:
-    return [r.model_copy(update={"author_name": _person(request, r.author)})
-            for r in _store(request).revisions(office_id)]
+def office_revisions(office_id: str, desk: DeskDep, store: StoreDep, _: Editor) -> list[RevisionOut]:
+    offices = _offices(desk, store)
+    return [r.model_copy(update={"author_name": _person(offices, r.author)}) for r in offices.revisions(office_id)]
 
 
 @router.post("", response_model=OfficeSaved, status_code=201)
-def create_office(body: OfficeIn, request: Request, user: User = Depends(editor)) -> OfficeSaved:
-    number = _store(request).save(body.office, f"user:{user.id}", body.note, create=True)
+def create_office(body: OfficeIn, desk: DeskDep, store: StoreDep, user: Editor) -> OfficeSaved:
+    number = _offices(desk, store).save(body.office, f"user:{user.id}", body.note, create=True)
     return OfficeSaved(id=body.office["id"], revision=number)
 
 
 @router.put("/{office_id}", response_model=OfficeSaved)
-def update_office(office_id: str, body: OfficeIn, request: Request, user: User = Depends(editor)) -> OfficeSaved:
+def update_office(office_id: str, body: OfficeIn, desk: DeskDep, store: StoreDep, user: Editor) -> OfficeSaved:
     if body.office.get("id") != office_id:
-        raise ApiError(422, "id_mismatch", f"Field 'office.id' must be '{office_id}', the id in the path.")
-    return OfficeSaved(id=office_id, revision=_store(request).save(body.office, f"user:{user.id}", body.note))
+        raise DomainError(ErrorCode.ID_MISMATCH, f"Field 'office.id' must be '{office_id}', the id in the path.")
+    return OfficeSaved(id=office_id, revision=_offices(desk, store).save(body.office, f"user:{user.id}", body.note))
 
 
 @router.post("/{office_id}/review")
-def approve_office(office_id: str, request: Request, user: User = Depends(editor)) -> dict:
-    return {"id": office_id, "approved_revision": _store(request).approve(office_id, f"user:{user.id}")}
+def approve_office(office_id: str, desk: DeskDep, store: StoreDep, user: Editor) -> dict:
+    return {"id": office_id, "approved_revision": _offices(desk, store).approve(office_id, f"user:{user.id}")}
 
 
 @router.post("/{office_id}/publish", response_model=OfficePublished)
-def publish_office(office_id: str, request: Request, user: User = Depends(editor)) -> OfficePublished:
+def publish_office(office_id: str, desk: DeskDep, store: StoreDep, settings: SettingsDep,
+                   user: Editor) -> OfficePublished:
     """Make the draft live now. Needs a second editor's review when the service requires it for entries
     (MIGRANT_DESK_REQUIRE_REVIEW): an office's phone or district is as consequential as an answer."""
-    runtime = _runtime(request)
-    store = _store(request)
-    number = store.mark_published(office_id, runtime.settings.require_review)
-    return OfficePublished(id=office_id, revision=number, offices=len(go_live(store, runtime.service).offices))
+    offices = _offices(desk, store)
+    number = offices.mark_published(office_id, settings.require_review)
+    return OfficePublished(id=office_id, revision=number, offices=len(go_live(offices, desk).offices))

@@ -30,6 +30,7 @@ from ..knowledge_base import EntryProblem, problems_from
 from ..languages import SUPPORTED_LANGUAGES
 from ..offices import District, Office, OfficeSource, RegionNames
 from ..validation import clean_text
+from ..errors import ErrorCode
 from .store import EditError, RevisionOut
 
 # "mon-fri 09:00-18:00; sat 10:00-17:00" or "24h": what contacts.hours_text renders (anything else breaks chat).
@@ -38,7 +39,10 @@ HOURS = re.compile(rf"24h|{_SPAN}(; {_SPAN})*")
 ID_PATTERN = r"^[a-z0-9][a-z0-9-]{0,79}$"
 
 
-@db.register("offices-001-records")
+MIGRATIONS = db.Migrations("offices")  # applied after the editorial domain (migrant_desk/schema.py)
+
+
+@MIGRATIONS("offices-001-records")
 def _create_tables(d: sqlite_utils.Database) -> None:
     # position: the record's place in its file (seed order, new records last), so export and the live
     # directory keep the files' order.
@@ -63,16 +67,9 @@ def _create_tables(d: sqlite_utils.Database) -> None:
         )""")
 
 
-OFFICE_ERROR_STATUS = {"office_not_found": 404, "revision_not_found": 404, "duplicate_id": 409,
-                       "review_required": 409, "self_review": 409}
-
-
 class OfficeError(EditError):
-    """An office edit is refused (the entries' error contract: {"code", "message"}, `problems` per field)."""
-
-    def __init__(self, code: str, message: str, problems: list[EntryProblem] | None = None):
-        super().__init__(code, message, problems)
-        self.status = OFFICE_ERROR_STATUS.get(code, 422)
+    """An office edit is refused (the entries' error contract: a code, a sentence, `problems` per field; the API
+    layer gives the code its HTTP status)."""
 
 
 # Editors' input is strict where the loader is lenient: a misspelt key ("adress") would otherwise vanish.
@@ -163,7 +160,7 @@ def _bad_texts(value: object, path: str) -> list[tuple[str, str]]:
     return []
 
 
-def _fail(code: str, problems: list[EntryProblem]) -> OfficeError:
+def _fail(code: ErrorCode, problems: list[EntryProblem]) -> OfficeError:
     return OfficeError(code, "; ".join(f"field {p.field}: {p.reason}" for p in problems), problems)
 
 
@@ -172,19 +169,19 @@ def check_record(data: object, known: frozenset[tuple[str, str]], claims: dict[t
     """The record validated, or OfficeError naming the field. `known`: (province, district) of regions.json;
     `claims`: (province, district) → id of another office of the record's kind."""
     if not isinstance(data, dict):
-        raise _fail("invalid_office", [EntryProblem(location=location, entry_id=None, field="(record)",
-                                                    reason="a record is a JSON object")])
+        raise _fail(ErrorCode.INVALID_OFFICE, [EntryProblem(location=location, entry_id=None, field="(record)",
+                                                            reason="a record is a JSON object")])
     office_id = data.get("id") if isinstance(data.get("id"), str) else None
     bad_text = [EntryProblem(location=location, entry_id=office_id, field=field, reason=reason)
                 for field, reason in _bad_texts(data, "")]
     if bad_text:  # a lone surrogate cannot even be stored (SQLite takes UTF-8)
-        raise _fail("invalid_office", bad_text)
+        raise _fail(ErrorCode.INVALID_OFFICE, bad_text)
     try:
         record = OfficeRecord.model_validate(data)
     except ValidationError as exc:
         problems = [p.model_copy(update={"reason": p.reason.removeprefix("Value error, ")})
                     for p in problems_from(exc, location, office_id)]
-        raise _fail("invalid_office", problems) from None
+        raise _fail(ErrorCode.INVALID_OFFICE, problems) from None
     unknown, claimed, seen = [], [], set()
     for i, d in enumerate(record.districts):
         key = (d.province, d.name)
@@ -201,9 +198,9 @@ def check_record(data: object, known: frozenset[tuple[str, str]], claims: dict[t
                 "per district and kind: remove it there first")))
         seen.add(key)
     if unknown:
-        raise _fail("unknown_district", unknown)
+        raise _fail(ErrorCode.UNKNOWN_DISTRICT, unknown)
     if claimed:
-        raise _fail("district_claimed", claimed)
+        raise _fail(ErrorCode.DISTRICT_CLAIMED, claimed)
     return record
 
 
@@ -252,14 +249,14 @@ class OfficeStore:
         cursor = self.database.execute("SELECT * FROM office_records WHERE id = ?", [office_id])
         row = cursor.fetchone()
         if row is None:
-            raise OfficeError("office_not_found", f"No office with id '{office_id}'.")
+            raise OfficeError(ErrorCode.OFFICE_NOT_FOUND, f"No office with id '{office_id}'.")
         return dict(zip([c[0] for c in cursor.description], row))
 
     def revision_data(self, office_id: str, number: int) -> dict:
         row = self.database.execute("SELECT data FROM office_revisions WHERE office_id = ? AND number = ?",
                                     [office_id, number]).fetchone()
         if row is None:
-            raise OfficeError("revision_not_found", f"Office '{office_id}' has no revision {number}.")
+            raise OfficeError(ErrorCode.REVISION_NOT_FOUND, f"Office '{office_id}' has no revision {number}.")
         return json.loads(row[0])
 
     def _records(self, pointer: str) -> list[dict]:
@@ -328,9 +325,9 @@ class OfficeStore:
             exists = self.database.execute("SELECT head_revision FROM office_records WHERE id = ?",
                                            [record.id]).fetchone()
             if create and exists:
-                raise OfficeError("duplicate_id", f"An office with id '{record.id}' already exists.")
+                raise OfficeError(ErrorCode.DUPLICATE_ID, f"An office with id '{record.id}' already exists.")
             if not create and not exists:
-                raise OfficeError("office_not_found", f"No office with id '{record.id}'.")
+                raise OfficeError(ErrorCode.OFFICE_NOT_FOUND, f"No office with id '{record.id}'.")
             if exists and self.revision_data(record.id, exists[0]) == data:
                 return exists[0]  # nothing changed: no empty revision in the history
             return self._write(data, author, note)
@@ -341,7 +338,8 @@ class OfficeStore:
             author = self.database.execute("SELECT author FROM office_revisions WHERE office_id = ? AND number = ?",
                                            [office_id, head]).fetchone()[0]
             if author == reviewer:
-                raise OfficeError("self_review", "A second editor must review a change; you wrote this revision.")
+                raise OfficeError(ErrorCode.SELF_REVIEW,
+                                  "A second editor must review a change; you wrote this revision.")
             self.database.execute("UPDATE office_records SET review_approved_revision = ?, review_approved_by = ? "
                                   "WHERE id = ?", [head, reviewer, office_id])
             return head
@@ -352,8 +350,8 @@ class OfficeStore:
         with db.transaction(self.database):
             row = self._row(office_id)
             if require_review and row["review_approved_revision"] != row["head_revision"]:
-                raise OfficeError("review_required", f"Revision {row['head_revision']} of '{office_id}' needs a "
-                                                     "second editor's review before it can be published.")
+                raise OfficeError(ErrorCode.REVIEW_REQUIRED, f"Revision {row['head_revision']} of '{office_id}' "
+                                                             "needs a second editor's review before it can be published.")
             head = self.revision_data(office_id, row["head_revision"])
             check_record(head, self.known, claims_of(self.published(), head["kind"], office_id))
             self.database.execute("UPDATE office_records SET published_revision = head_revision WHERE id = ?",
