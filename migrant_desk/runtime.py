@@ -46,11 +46,12 @@ log = logging.getLogger("migrant_desk")
 
 @dataclass
 class Runtime:
+    """What `start` built. The entries and the index that answer live in one place, the desk's snapshot
+    (`service.snapshot`), which a publish swaps; `entries` and `index` here read it, never a copy from start."""
+
     settings: Settings
-    entries: list[Entry]  # as published at start; service.entries is what answers now
     problems: list[EntryProblem]
     embedder: Embedder
-    index: index_store.EntryIndex
     service: DeskService
     rebuilt: bool
     store: db.Store
@@ -58,6 +59,15 @@ class Runtime:
     publisher: Publisher
     translation: Translator | None = None  # machine translation (docs/translation.md)
     pending_rebuild: Future | None = None  # a rebuild started at start because the index was behind
+    started_build: str = ""  # the index build that answered when start returned (history, not the live one)
+
+    @property
+    def entries(self) -> list[Entry]:
+        return list(self.service.snapshot.entries.values())
+
+    @property
+    def index(self) -> index_store.EntryIndex:
+        return self.service.snapshot.index
 
 
 def load_entries(path: Path) -> tuple[list[Entry], list[EntryProblem]]:
@@ -184,9 +194,9 @@ def start(settings: Settings, force_rebuild: bool = False) -> Runtime:
     # until the rebuild is done: the desk answers at once, with the previous or the new index, never neither.
     pending = None if index.manifest.kb_hash == knowledge_base.content_hash(entries) else publisher.publish()
     if settings.pretranslate_on_start:
-        translation.pretranslate_in_background(lambda: entries)
-    return Runtime(settings, entries, problems, embedder, index, service, rebuilt, store, editorial, publisher,
-                   translation, pending)
+        translation.pretranslate_in_background(lambda: list(service.snapshot.entries.values()))
+    return Runtime(settings, problems, embedder, service, rebuilt, store, editorial, publisher, translation, pending,
+                   started_build=index.manifest.build_id)
 
 
 @dataclass

@@ -227,3 +227,29 @@ def test_word_diff_marks_only_the_changed_words_and_keeps_letters_whole():
     fields = entry_diff({"tags": ["a", "b"], "translations": {"vi": {"answer": "x y"}}},
                         {"tags": ["a", "c"], "translations": {"vi": {"answer": "x y"}, "en": {"answer": "z"}}})
     assert [(f.path, f.change) for f in fields] == [("tags", "changed"), ("translations.en.answer", "added")]
+
+
+def test_health_and_languages_follow_a_publish(app_env):
+    """/healthz and /v1/languages read the snapshot the ask path answers from: after a publish they report the
+    new build and the new entries, and after an archive (another publish) the entry is gone again."""
+    client, runtime, tokens = app_env
+    before, langs_before = client.get("/healthz").json(), {l["code"]: l["entries"] for l in
+                                                             client.get("/v1/languages").json()}
+    entry = copy.deepcopy(runtime.editorial.revision_data("phone-plan", 1))
+    entry["id"] = "healthz-probe"
+    entry["translations"] = {code: entry["translations"][code] for code in ("en", "ko")}
+    entry["translations"]["en"]["question"] = f"Which build answers this probe {uuid.uuid4().hex[:8]}?"
+    assert client.post("/v1/editor/entries", headers=h(tokens["editor"]), json={"entry": entry}).status_code == 201
+    published = client.post("/v1/editor/entries/healthz-probe/publish", headers=h(tokens["editor"])).json()
+    after = client.get("/healthz").json()
+    assert after["index_build"] == published["build_id"] != before["index_build"]
+    assert after["entries"] == before["entries"] + 1 == published["entries"]
+    assert after["vectors"] == published["vectors"] > before["vectors"]
+    langs = {l["code"]: l["entries"] for l in client.get("/v1/languages").json()}
+    assert langs["en"] == langs_before["en"] + 1 and langs["ko"] == langs_before["ko"] + 1
+    assert langs["vi"] == langs_before["vi"]  # the probe has no Vietnamese variant
+    assert client.get("/v1/entries/healthz-probe").status_code == 200
+    archived = client.post("/v1/editor/entries/healthz-probe/archive", headers=h(tokens["editor"])).json()
+    again = client.get("/healthz").json()
+    assert again["index_build"] == archived["build_id"] and again["entries"] == before["entries"]
+    assert client.get("/v1/entries/healthz-probe").status_code == 404

@@ -58,7 +58,7 @@ def test_changed_knowledge_base_serves_the_previous_index_and_rebuilds_in_the_ba
     old = start(settings(tmp_path, cache_dir)).index.manifest.build_id
     import_more(tmp_path, "gamma")
     again = start(settings(tmp_path, cache_dir))
-    assert not again.rebuilt and again.index.manifest.build_id == old and again.pending_rebuild is not None
+    assert not again.rebuilt and again.started_build == old and again.pending_rebuild is not None
     result = again.pending_rebuild.result(timeout=120)
     assert result.entries == 2 and again.service.index.manifest.build_id == result.build_id != old
     assert index_store.current_build_id(tmp_path / "idx", "default") == result.build_id
