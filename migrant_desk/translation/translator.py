@@ -84,6 +84,10 @@ class Translator:
         self.targets = list(targets)
         self._worker: threading.Thread | None = None
         self._pending: Callable[[], list[Entry]] | None = None
+        # True from the start of a worker until it decides, under the lock, that nothing is pending. A thread's
+        # is_alive() is no substitute: a worker that has decided to stop is still alive for a moment, and a
+        # request arriving then would be left pending with no worker to run it.
+        self._draining = False
         self._worker_lock = threading.Lock()
         self.last_report: PretranslateReport | None = None
         self._reachable: tuple[tuple, set[str]] | None = None
@@ -164,23 +168,32 @@ class Translator:
         """Run `pretranslate` on a worker thread; a request arriving while one runs is folded into a rerun."""
         with self._worker_lock:
             self._pending = load_entries
-            if self._worker is not None and self._worker.is_alive():
+            if self._draining:  # the running worker takes it on its next round
                 return
+            self._draining = True
             self._worker = threading.Thread(target=self._drain, name="pretranslate", daemon=True)
             self._worker.start()
 
     def _drain(self) -> None:
-        while True:
-            with self._worker_lock:
-                load, self._pending = self._pending, None
-                if load is None:
-                    return
-            try:
-                if self.backend.installed():
-                    report = self.pretranslate(load())
-                    log.info("pre-translation done: %s", report.model_dump())
-            except Exception:  # noqa: BLE001 - answers keep working from the memory and human variants
-                log.exception("pre-translation failed")
+        stopped = False
+        try:
+            while True:
+                with self._worker_lock:
+                    load, self._pending = self._pending, None
+                    if load is None:
+                        self._draining = False  # decided under the lock (see __init__)
+                        stopped = True
+                        return
+                try:
+                    if self.backend.installed():
+                        report = self.pretranslate(load())
+                        log.info("pre-translation done: %s", report.model_dump())
+                except Exception:  # noqa: BLE001 - answers keep working from the memory and human variants
+                    log.exception("pre-translation failed")
+        finally:
+            if not stopped:  # killed by something no `except Exception` catches: let the next request start one
+                with self._worker_lock:
+                    self._draining = False
 
     def wait(self, timeout: float | None = None) -> None:
         """Block until background pre-translation is done (tests, `index build`)."""
