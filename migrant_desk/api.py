@@ -8,7 +8,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from . import __version__, deps, http_errors, openapi_errors, redaction
+from . import __version__, db, deps, http_errors, openapi_errors, redaction
 from .config import Settings
 from .desk_api import router as desk_router
 from .editorial.api import router as editor_router
@@ -29,11 +29,13 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
-        services = build_services(runtime or start(settings or Settings()), metrics, limits)
-        deps.install(app, services)
-        redaction.install()  # after uvicorn set up its log handlers
-        yield
-        services.outcomes.flush()  # counts of the last seconds before shutdown
+        # Held while the app runs, so `migrant-desk restore` will not replace the database under it (backup.py).
+        with db.serving(runtime.store.path if runtime is not None else app_settings.db_path):
+            services = build_services(runtime or start(app_settings), metrics, limits)
+            deps.install(app, services)
+            redaction.install()  # after uvicorn set up its log handlers
+            yield
+            services.outcomes.flush()  # counts of the last seconds before shutdown
 
     app = FastAPI(title="migrant-desk", version=__version__, lifespan=lifespan,
                   description="Answers migrants' questions from a multilingual knowledge base, or hands them "
@@ -41,13 +43,13 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
 
     http_errors.install(app)  # every refusal as {"code", "message"}, its status from one table
 
-    limit_settings = runtime.settings if runtime is not None else (settings or Settings())
-    app.add_middleware(BodyLimitAndNoStore, max_body_bytes=limit_settings.max_body_bytes)
+    app_settings = runtime.settings if runtime is not None else (settings or Settings())
+    app.add_middleware(BodyLimitAndNoStore, max_body_bytes=app_settings.max_body_bytes)
     metrics = Metrics()
     metrics.add_state_collector(lambda: deps.services_of(app))
-    app.add_middleware(RequestMetrics, metrics=metrics, json_lines=limit_settings.log_format == "json")
-    limits = Limits(limit_settings.ask_per_minute, limit_settings.ask_burst, limit_settings.handoff_per_hour,
-                    limit_settings.handoff_burst, limit_settings.long_polls_per_token, limit_settings.long_polls_total)
+    app.add_middleware(RequestMetrics, metrics=metrics, json_lines=app_settings.log_format == "json")
+    limits = Limits(app_settings.ask_per_minute, app_settings.ask_burst, app_settings.handoff_per_hour,
+                    app_settings.handoff_burst, app_settings.long_polls_per_token, app_settings.long_polls_total)
 
     app.include_router(desk_router)  # /v1/ask, /v1/languages, /v1/entries, /v1/offices, /healthz
     app.include_router(metrics_router)

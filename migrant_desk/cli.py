@@ -247,6 +247,41 @@ def cmd_report(args: argparse.Namespace) -> int:
     return 0
 
 
+def _size(n: int) -> str:
+    return f"{n / 1e6:.1f} MB" if n >= 100_000 else f"{n / 1e3:.0f} kB"
+
+
+def cmd_backup(args: argparse.Namespace) -> int:
+    """The same as backup.backup(): a consistent copy while the service runs."""
+    from .backup import BackupError, backup
+
+    settings = _settings(args)
+    try:
+        r = backup(settings.db_path, Path(args.out), overwrite=args.force)
+    except BackupError as exc:
+        return _fail(str(exc))
+    print(f"backed up {r.source} to {r.target}: {r.tables} tables, {r.rows} rows, {len(r.migrations)} migrations, "
+          f"{_size(r.bytes)} in {r.seconds} s")
+    return 0
+
+
+def cmd_restore(args: argparse.Namespace) -> int:
+    """The same as backup.restore(): refused while a server holds the database, unless --force."""
+    from .backup import BackupError, restore
+
+    settings = _settings(args)
+    try:
+        r = restore(Path(args.source), settings.db_path, force=args.force)
+    except BackupError as exc:
+        return _fail(str(exc))
+    newer = f"; applied {len(r.applied_now)} newer migration(s): {', '.join(r.applied_now)}" if r.applied_now else ""
+    print(f"restored {r.target} from {r.source}: {r.tables} tables, {r.rows} rows{newer}")
+    if args.force:
+        print("a server that was running on this database still serves what it loaded at start: restart it",
+              file=sys.stderr)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="migrant-desk", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -285,6 +320,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--chart", choices=CHART_IDS, help="one report's table, as GET /v1/reports/{chart}.csv gives it")
     p.add_argument("--db", dest="db_path", type=Path, help="database file (default: var/migrant-desk.db)")
     p.set_defaults(func=cmd_report)
+
+    p = sub.add_parser("backup", help="copy the database to OUT, consistently, while the service runs")
+    p.add_argument("out", metavar="OUT")
+    p.add_argument("--db", dest="db_path", type=Path, help="database file (default: var/migrant-desk.db)")
+    p.add_argument("--force", action="store_true", help="replace OUT if it exists")
+    p.set_defaults(func=cmd_backup)
+    p = sub.add_parser("restore", help="replace the database with the backup IN (not while a server runs on it)")
+    p.add_argument("source", metavar="IN")
+    p.add_argument("--db", dest="db_path", type=Path, help="database file (default: var/migrant-desk.db)")
+    p.add_argument("--force", action="store_true", help="restore even though a running server holds the "
+                                                        "database (restart it afterwards)")
+    p.set_defaults(func=cmd_restore)
 
     kb = sub.add_parser("kb", help="knowledge-base tools").add_subparsers(dest="action", required=True)
     p = kb.add_parser("validate", help="check every entry; exit 1 if any is invalid")

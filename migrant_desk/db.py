@@ -7,11 +7,15 @@ Migrations: each domain declares its steps in a `Migrations` object next to its 
 sqlite-migrate's `Migrations`), and migrant_desk/schema.py lists the domains in the order they are applied.
 Nothing registers itself on import: which tables a database gets, and in which order, is read in one place.
 `migrate()` applies the steps not yet recorded in `schema_migrations`, each in its own transaction.
+
+A running server holds a shared lock on `<database>.serve.lock` (`serving`), so `migrant-desk restore` can tell
+that a server has the database open (backup.py). Back up and restore with `migrant-desk backup` and `restore`.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import fcntl
 import sqlite3
 import os
 import threading
@@ -65,6 +69,26 @@ def _default_domains() -> Sequence[Migrations]:
     from .schema import DOMAINS
 
     return DOMAINS
+
+
+def serve_lock_path(path: Path) -> Path:
+    return Path(path).with_name(Path(path).name + ".serve.lock")
+
+
+@contextmanager
+def serving(path: Path) -> Iterator[None]:
+    """Held by a server for as long as it runs: a shared flock on the database's lock file. Several servers may
+    hold it at once; `migrant-desk restore` asks for it exclusively and is refused while any server holds it.
+    The kernel drops the lock when the process ends, however it ends (kill -9 included), so it never goes stale.
+    A server starting while a restore runs waits here until the restore is done."""
+    lock = serve_lock_path(path)
+    lock.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(lock, os.O_CREAT | os.O_RDWR, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_SH)
+        yield
+    finally:
+        os.close(fd)  # releases the lock
 
 
 def connect(path: Path) -> sqlite_utils.Database:
