@@ -350,8 +350,9 @@ class OfficeStore:
         with db.transaction(self.database):
             row = self._row(office_id)
             if require_review and row["review_approved_revision"] != row["head_revision"]:
-                raise OfficeError(ErrorCode.REVIEW_REQUIRED, f"Revision {row['head_revision']} of '{office_id}' "
-                                                             "needs a second editor's review before it can be published.")
+                raise OfficeError(ErrorCode.REVIEW_REQUIRED,
+                                  f"Revision {row['head_revision']} of '{office_id}' needs a second editor's review "
+                                  "before it can be published.")
             head = self.revision_data(office_id, row["head_revision"])
             check_record(head, self.known, claims_of(self.published(), head["kind"], office_id))
             self.database.execute("UPDATE office_records SET published_revision = head_revision WHERE id = ?",

@@ -170,7 +170,8 @@ def get_ticket(ticket_id: PathId, principal: Reader, service: TicketsDep, desk: 
 
 @router.get("/v1/tickets/{ticket_id}/messages", response_model=MessagesOut, responses={429: {}})
 async def wait_for_messages(ticket_id: PathId, request: Request, principal: Reader, service: TicketsDep,
-                            desk: DeskDep, limits: LimitsDep, after: int = Query(0, ge=0, le=MAX_DB_ID, description="the last message id you have"),
+                            desk: DeskDep, limits: LimitsDep,
+                            after: int = Query(0, ge=0, le=MAX_DB_ID, description="the last message id you have"),
                             wait: int = Query(0, ge=0, description="seconds to wait for a new message"),
                             status: str | None = Query(None, description="the ticket status you last saw; a "
                                                                           "change answers at once too")):

@@ -127,6 +127,7 @@ def test_translation_does_not_import_the_ticket_queue():
     import subprocess
     import sys
 
-    code = "import sys, migrant_desk.translation; print(sorted(m for m in sys.modules if m.startswith('migrant_desk.tickets')))"
+    code = ("import sys, migrant_desk.translation; "
+            "print(sorted(m for m in sys.modules if m.startswith('migrant_desk.tickets')))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
     assert out == "[]"
