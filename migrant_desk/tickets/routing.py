@@ -12,7 +12,8 @@ A ticket meant for a team goes to that team's members, unless no active counselo
 anyone, so it is never stuck). A counselor at capacity gets nothing.
 
 `pick` runs inside the caller's BEGIN IMMEDIATE transaction: the choice and the update that takes the ticket
-happen under one write lock, so two counselors (threads or processes) can never take the same ticket.
+happen under one write lock, so two counselors (threads or processes) can never take the same ticket. The order
+above is one query (TicketStore.best_queued); this module says what goes into it.
 """
 
 from __future__ import annotations
@@ -21,36 +22,15 @@ import datetime as dt
 
 import sqlite_utils
 
-from ..users import User
 from ..clock import iso
-from .store import PRIORITY_RANK_SQL
-
-
-def _in_list(prefix: str, values: list[str], params: dict) -> str:
-    """`(:p0, :p1, ...)` for an IN clause. An empty list becomes an empty subquery, which IN never matches and
-    NOT IN always does (a literal `(NULL)` would make NOT IN unknown)."""
-    if not values:
-        return "(SELECT NULL WHERE 0)"
-    names = [f":{prefix}{i}" for i in range(len(values))]
-    params.update({f"{prefix}{i}": v for i, v in enumerate(values)})
-    return f"({', '.join(names)})"
+from ..users import User
+from .store import TicketStore
 
 
 def pick(database: sqlite_utils.Database, user: User, staff: list[dict], now: dt.datetime,
          spill_after: dt.timedelta) -> int | None:
     """The id of the best `new` ticket for `user`, or None."""
-    params: dict = {"spill_cutoff": iso(now - spill_after)}
-    mine = _in_list("mine", list(user.languages), params)
-    spoken = _in_list("spoken", sorted({code for p in staff for code in p["languages"]}), params)
-    my_teams = _in_list("myteam", list(user.teams), params)
-    staffed = _in_list("staffed", sorted({team for p in staff for team in p["teams"]}), params)
-    tier = f"CASE WHEN t.lang IN {mine} THEN 0 WHEN t.lang NOT IN {spoken} THEN 1 ELSE 2 END"
-    sql = f"""
-        SELECT t.id, {tier} AS tier FROM tickets t
-        WHERE t.status = 'new'
-          AND (t.team IS NULL OR t.team IN {my_teams} OR t.team NOT IN {staffed})
-          AND ({tier} < 2 OR t.created_at <= :spill_cutoff)
-        ORDER BY tier, {PRIORITY_RANK_SQL} DESC, t.first_response_due, t.created_at, t.id
-        LIMIT 1"""
-    row = database.execute(sql, params).fetchone()
-    return row[0] if row else None
+    return TicketStore.best_queued(
+        database, mine=list(user.languages), spoken=sorted({code for p in staff for code in p["languages"]}),
+        my_teams=list(user.teams), staffed_teams=sorted({team for p in staff for team in p["teams"]}),
+        spill_cutoff=iso(now - spill_after))

@@ -8,7 +8,7 @@ import json
 import sqlite_utils
 
 from .. import db
-from .models import ACTIVE_STATUSES, CLOSED, HELD_STATUSES, RESOLVED
+from .models import ACTIVE_STATUSES, CLOSED, HELD_STATUSES, NEW, RESOLVED
 
 
 def sql_list(values: tuple[str, ...]) -> str:
@@ -23,6 +23,16 @@ HELD_SQL = sql_list(HELD_STATUSES)
 OVERDUE_SQL = (f"(t.status IN {ACTIVE_SQL} AND t.paused_at IS NULL AND "
                "((t.first_response_at IS NULL AND t.first_response_due < :now) OR t.resolution_due < :now))")
 PRIORITY_RANK_SQL = "CASE t.priority WHEN 'urgent' THEN 3 WHEN 'high' THEN 2 WHEN 'normal' THEN 1 ELSE 0 END"
+
+
+def _in_list(prefix: str, values: list[str], params: dict) -> str:
+    """`(:p0, :p1, ...)` for an IN clause. An empty list becomes an empty subquery, which IN never matches and
+    NOT IN always does (a literal `(NULL)` would make NOT IN unknown)."""
+    if not values:
+        return "(SELECT NULL WHERE 0)"
+    names = [f":{prefix}{i}" for i in range(len(values))]
+    params.update({f"{prefix}{i}": v for i, v in enumerate(values)})
+    return f"({', '.join(names)})"
 
 
 def ticket_id_for_token_hash(database: sqlite_utils.Database, digest: str) -> int | None:
@@ -155,6 +165,26 @@ class TicketStore:
             "INSERT INTO events (ticket_id, at, actor, action, from_value, to_value) VALUES (?, ?, ?, ?, ?, ?)",
             [ticket_id, at, actor, action, None if from_value is None else str(from_value),
              None if to_value is None else str(to_value)])
+
+    @staticmethod
+    def best_queued(database: sqlite_utils.Database, mine: list[str], spoken: list[str], my_teams: list[str],
+                    staffed_teams: list[str], spill_cutoff: str) -> int | None:
+        """The first queued ticket in routing.py's order: language tier (0 a language of the counselor's, 1 one
+        no active counselor speaks, 2 another's, only once created before `spill_cutoff`), then priority, first
+        response due, age. Team tickets go to the team's members unless no active counselor is in the team."""
+        params: dict = {"spill_cutoff": spill_cutoff}
+        mine_sql, spoken_sql = _in_list("mine", mine, params), _in_list("spoken", spoken, params)
+        my_teams_sql, staffed_sql = _in_list("myteam", my_teams, params), _in_list("staffed", staffed_teams, params)
+        tier = f"CASE WHEN t.lang IN {mine_sql} THEN 0 WHEN t.lang NOT IN {spoken_sql} THEN 1 ELSE 2 END"
+        sql = f"""
+            SELECT t.id, {tier} AS tier FROM tickets t
+            WHERE t.status = '{NEW}'
+              AND (t.team IS NULL OR t.team IN {my_teams_sql} OR t.team NOT IN {staffed_sql})
+              AND ({tier} < 2 OR t.created_at <= :spill_cutoff)
+            ORDER BY tier, {PRIORITY_RANK_SQL} DESC, t.first_response_due, t.created_at, t.id
+            LIMIT 1"""
+        row = database.execute(sql, params).fetchone()
+        return row[0] if row else None
 
     @staticmethod
     def delete(database: sqlite_utils.Database, ticket_id: int) -> None:
