@@ -9,7 +9,6 @@ import re
 import string
 import tomllib
 from html.parser import HTMLParser
-from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient

@@ -8,6 +8,7 @@ import datetime as dt
 from collections.abc import Callable
 
 from ..messages import language_name, message
+from ..service import AnswerOut
 from . import sla
 from .lifecycle import TRANSITIONS
 from .models import (
