@@ -183,8 +183,11 @@ async def wait_for_messages(ticket_id: PathId, request: Request, principal: Read
     deadline = loop.time() + min(wait, service.settings.long_poll_max_seconds)
 
     def load() -> MessagesOut:
-        ticket = service.get(ticket_id)
+        # Messages first, then the ticket: a reply and its status change commit together, so the status read
+        # second is never older than the messages (read the other way round, a reply could come with the
+        # status from before it).
         rows = service.tickets.messages(ticket_id, after, include_internal=principal.user is not None)
+        ticket = service.get(ticket_id)
         if principal.user is None:
             out = [migrant_message_out(r, ticket["lang"], card) for r in rows]
         else:
