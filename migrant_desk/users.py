@@ -130,6 +130,16 @@ def get_user(database: sqlite_utils.Database, user_id: int) -> User:
     return User.from_row(rows[0])
 
 
+def actor_name(database: sqlite_utils.Database, actor: str) -> str | None:
+    """A revision's author as a name: "user:3" -> "lan"; other actors ("import", "seed", "cli") have none."""
+    if not actor.startswith("user:"):
+        return None
+    try:
+        return get_user(database, int(actor.removeprefix("user:"))).name
+    except (ValueError, UserError):
+        return None
+
+
 def find_user(database: sqlite_utils.Database, name: str) -> User | None:
     rows = list(database["users"].rows_where("name = ?", [name]))
     return User.from_row(rows[0]) if rows else None

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends
 from pydantic import BaseModel, Field
 
-from .. import auth
+from .. import users
 from ..auth import User, require_role
 from ..deps import DeskDep, EditorialDep, MetricsDep, PublisherDep, SettingsDep, StoreDep
 from ..errors import DomainError, ErrorCode
@@ -17,7 +17,7 @@ from ..languages import SUPPORTED_LANGUAGES
 from ..users import EDITOR_ROLES
 from . import gaps
 from .publish import PublishResult
-from .store import EditorialStore, EntryState, RevisionOut
+from .store import EntryState, RevisionOut
 from .worddiff import FieldDiff, entry_diff
 
 router = APIRouter(prefix="/v1/editor", tags=["editor"])
@@ -62,20 +62,11 @@ def list_entries(store: EditorialDep, _: Editor, q: str = "") -> list[dict]:
     return rows
 
 
-def _person(store: EditorialStore, actor: str) -> str | None:
-    """A revision's author as a name: "user:3" -> "lan"; other actors ("import", "cli") have none."""
-    if not actor.startswith("user:"):
-        return None
-    try:
-        return auth.get_user(store.database, int(actor.removeprefix("user:"))).name
-    except (ValueError, auth.UserError):
-        return None
-
 
 @router.get("/entries/{entry_id}", response_model=EntryState)
 def get_entry(entry_id: str, store: EditorialDep, _: Editor) -> EntryState:
     state = store.state(entry_id)
-    return state.model_copy(update={"head_author_name": _person(store, state.head_author)})
+    return state.model_copy(update={"head_author_name": users.actor_name(store.database, state.head_author)})
 
 
 @router.post("/entries", response_model=SavedOut, status_code=201)
@@ -112,7 +103,8 @@ def accept_variant(entry_id: str, lang: str, store: EditorialDep, user: Editor) 
 
 @router.get("/entries/{entry_id}/revisions", response_model=list[RevisionOut])
 def revisions(entry_id: str, store: EditorialDep, _: Editor) -> list[RevisionOut]:
-    return [r.model_copy(update={"author_name": _person(store, r.author)}) for r in store.revisions(entry_id)]
+    return [r.model_copy(update={"author_name": users.actor_name(store.database, r.author)})
+            for r in store.revisions(entry_id)]
 
 
 class DiffOut(BaseModel):

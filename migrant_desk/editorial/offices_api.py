@@ -10,7 +10,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends
 from pydantic import BaseModel, Field
 
-from .. import auth
+from .. import users
 from ..auth import User, require_role
 from ..db import Store
 from ..deps import DeskDep, SettingsDep, StoreDep
@@ -49,15 +49,6 @@ def _offices(desk: DeskService, store: Store) -> OfficeStore:
     return OfficeStore(store.db, known_districts(directory.districts if directory else []))
 
 
-def _person(offices: OfficeStore, actor: str) -> str | None:
-    """"user:3" -> the user's name; other actors ("seed", "import") have none."""
-    if not actor.startswith("user:"):
-        return None
-    try:
-        return auth.get_user(offices.database, int(actor.removeprefix("user:"))).name
-    except (ValueError, auth.UserError):
-        return None
-
 
 @router.get("", response_model=list[OfficeRow])
 def list_offices(desk: DeskDep, store: StoreDep, _: Editor) -> list[OfficeRow]:
@@ -69,13 +60,14 @@ def list_offices(desk: DeskDep, store: StoreDep, _: Editor) -> list[OfficeRow]:
 def get_office(office_id: str, desk: DeskDep, store: StoreDep, _: Editor) -> OfficeState:
     offices = _offices(desk, store)
     state = offices.state(office_id)
-    return state.model_copy(update={"head_author_name": _person(offices, state.head_author)})
+    return state.model_copy(update={"head_author_name": users.actor_name(offices.database, state.head_author)})
 
 
 @router.get("/{office_id}/revisions", response_model=list[RevisionOut])
 def office_revisions(office_id: str, desk: DeskDep, store: StoreDep, _: Editor) -> list[RevisionOut]:
     offices = _offices(desk, store)
-    return [r.model_copy(update={"author_name": _person(offices, r.author)}) for r in offices.revisions(office_id)]
+    return [r.model_copy(update={"author_name": users.actor_name(offices.database, r.author)})
+            for r in offices.revisions(office_id)]
 
 
 @router.post("", response_model=OfficeSaved, status_code=201)
