@@ -135,6 +135,8 @@ class MigrantMessageOut(BaseModel):
 
     id: int
     author: AuthorKind
+    origin: str = Field("ticket", description="transcript: said before the handoff (the chat page has it) | "
+                                              "ticket | kb: a knowledge-base answer")
     text: str = Field(description="what to show: the translation into the migrant's language, or the original")
     lang: str
     original_text: str

@@ -68,7 +68,7 @@ def migrant_message_out(row: dict, ticket_lang: str, answer_card: AnswerCard | N
             notice = message("no_translation_available", ticket_lang, language=language_name(ticket_lang),
                              answer_language=other)
     card = answer_card(row["kb_entry_id"], ticket_lang) if answer_card and row["kb_entry_id"] else None
-    return MigrantMessageOut(id=row["id"], author=row["author_kind"], text=text, lang=lang,
+    return MigrantMessageOut(id=row["id"], author=row["author_kind"], origin=row["origin"], text=text, lang=lang,
                              original_text=row["body"], original_lang=row["lang"], translated=translated,
                              notice=notice, created_at=row["created_at"],
                              answer=card[0] if card else None, answer_notice=card[1] if card else None)

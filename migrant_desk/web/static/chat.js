@@ -40,7 +40,6 @@
   let polling = false;
   let busy = false;
   let turns = [];                  // what is on the page, in order, for a reload (TURNS_KEY)
-  let handoffLastId = 0;           // ticket messages up to this id are the transcript, already among the turns
 
   // --- small helpers ---------------------------------------------------------------------------------------
 
@@ -195,7 +194,7 @@
   function saveTurns() {
     try {
       sessionStorage.setItem(TURNS_KEY, JSON.stringify({ conversation: state.conversation, lang: uiLang,
-        chosen, turns, transcript, handoffLastId }));
+        chosen, turns, transcript }));
     } catch (e) { /* storage full or off: a reload starts empty */ }
   }
 
@@ -413,9 +412,8 @@
       ui.handoff.hidden = true;
       ui.counselor.hidden = true;
       addMessage("system", t("desk_said"), uiLang, textBlock(body.message));
+      record({ type: "system", text: body.message, lang: uiLang });  // saved before anything is awaited
       await openTicket(false);
-      handoffLastId = lastMessageId;  // the transcript: on the page already, and among the saved turns
-      record({ type: "system", text: body.message, lang: uiLang });
       ui.q.focus();
     } catch (e) {
       ui.consentError.textContent = t("error_server");
@@ -471,7 +469,9 @@
     if (!r.ok) return;
     const ticket = await r.json();
     for (const m of ticket.messages) {
-      if (replay && m.id > handoffLastId) renderTicketMessage(m);
+      // The transcript (what was said before the handoff) is among this tab's saved turns already; a tab
+      // without them (another tab, storage cleared) shows it from the server.
+      if (replay && !(m.origin === "transcript" && turns.length)) renderTicketMessage(m);
       else { shownMessages.add(m.id); lastMessageId = Math.max(lastMessageId, m.id); }
     }
     lastStatus = ticket.status;
@@ -582,7 +582,6 @@
     else if (restored && restored.lang) await switchLanguage(restored.lang);  // the conversation's language
     if (restored) {
       transcript.push(...(restored.transcript || []));
-      handoffLastId = restored.handoffLastId || 0;
       turns = restored.turns;
       turns.forEach(replay);
     }
