@@ -14,7 +14,7 @@ from .feedback import store as feedback
 from .reports import schema as reports
 from .tickets import schema as tickets
 from .translation import schema as translation
-from . import users
+from . import live_versions, users
 
 DOMAINS: tuple[Migrations, ...] = (
     users.MIGRATIONS,  # staff accounts: tickets and messages refer to users(id)
@@ -24,4 +24,5 @@ DOMAINS: tuple[Migrations, ...] = (
     translation.MIGRATIONS,
     feedback.MIGRATIONS,
     reports.MIGRATIONS,
+    live_versions.MIGRATIONS,  # what is live, per domain: replicas watch it (live_versions.py)
 )

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 import sqlite_utils
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from .. import db
+from .. import db, live_versions
 from ..clock import iso, utcnow
 from ..contacts import PHONE_IN_TEXT
 from ..knowledge_base import EntryProblem, problems_from
@@ -357,12 +357,15 @@ class OfficeStore:
             check_record(head, self.known, claims_of(self.published(), head["kind"], office_id))
             self.database.execute("UPDATE office_records SET published_revision = head_revision WHERE id = ?",
                                   [office_id])
+            if row["published_revision"] != row["head_revision"]:
+                live_versions.bump(self.database, live_versions.OFFICES)  # other replicas reload their directory
             return row["head_revision"]
 
     def import_records(self, records: list[dict], author: str, only_new: bool = False) -> dict[str, int]:
         """Bring records in and publish them, in one transaction (a seed, or `offices import`). The caller has
         checked them together (check_file): they may move a district between two of them."""
         counts = {"created": 0, "updated": 0, "unchanged": 0}
+        moved = 0
         with db.transaction(self.database):
             for data in map(clean, records):
                 row = self.database.execute("SELECT head_revision FROM office_records WHERE id = ?",
@@ -373,8 +376,11 @@ class OfficeStore:
                 else:
                     counts["created" if row is None else "updated"] += 1
                     number = self._write(data, author, "seed" if only_new else "import")
-                self.database.execute("UPDATE office_records SET published_revision = ? WHERE id = ?",
-                                      [number, data["id"]])
+                moved += self.database.execute(
+                    "UPDATE office_records SET published_revision = ? WHERE id = ? AND published_revision IS NOT ?",
+                    [number, data["id"], number]).rowcount
+            if moved:  # what the service answers from changed: other replicas reload their directory
+                live_versions.bump(self.database, live_versions.OFFICES)
         return counts
 
     def check_file(self, records: object, location: str, only_new: bool = False) -> tuple[list[dict], list[EntryProblem]]:

@@ -23,7 +23,7 @@ import sqlite_utils
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from .. import db
+from .. import db, live_versions
 from ..clock import iso, utcnow
 from ..errors import DomainError, ErrorCode
 from ..knowledge_base import Entry, EntryProblem, Variant, problems_from
@@ -263,8 +263,9 @@ class EditorialStore:
 
     def set_archived(self, entry_id: str, archived: bool, author: str) -> None:
         with db.transaction(self.database):
-            self._row(entry_id)
-            self.database.execute("UPDATE kb_entries SET archived = ? WHERE id = ?", [int(archived), entry_id])
+            if bool(self._row(entry_id)["archived"]) != archived:
+                self.database.execute("UPDATE kb_entries SET archived = ? WHERE id = ?", [int(archived), entry_id])
+                live_versions.bump(self.database, live_versions.KB)  # other replicas drop or restore it too
 
     def approve(self, entry_id: str, reviewer: str) -> int:
         with db.transaction(self.database):
@@ -285,6 +286,8 @@ class EditorialStore:
                 raise EditError(ErrorCode.REVIEW_REQUIRED, f"Revision {row['head_revision']} of '{entry_id}' needs a "
                                                            "second editor's review before it can be published.")
             self.database.execute("UPDATE kb_entries SET published_revision = head_revision WHERE id = ?", [entry_id])
+            if row["published_revision"] != row["head_revision"]:
+                live_versions.bump(self.database, live_versions.KB)  # every replica serves it within a second
             if by is not None and row["published_revision"] != row["head_revision"]:
                 self.database.execute(
                     "INSERT INTO kb_publishes (entry_id, revision, published_at, published_by) VALUES (?, ?, ?, ?)",
