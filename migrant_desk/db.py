@@ -91,6 +91,21 @@ def serving(path: Path) -> Iterator[None]:
         os.close(fd)  # releases the lock
 
 
+@contextmanager
+def starting(path: Path) -> Iterator[None]:
+    """Held while a server creates tables and seeds an empty database: an exclusive flock on
+    `<database>.start.lock`, so two replicas started at the same moment on one database do not both seed it
+    (the second finds it seeded). Released when the block ends, or by the kernel if the process dies."""
+    lock = Path(path).with_name(Path(path).name + ".start.lock")
+    lock.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(lock, os.O_CREAT | os.O_RDWR, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)
+
+
 def connect(path: Path) -> sqlite_utils.Database:
     """One connection in autocommit mode; use `transaction()` for anything that writes more than one row."""
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -141,14 +156,16 @@ class Store:
 
 def migrate(db: sqlite_utils.Database, domains: Sequence[Migrations] | None = None) -> list[str]:
     """Apply pending migrations (of `domains`, by default all of them); returns the names applied now."""
-    if not db["schema_migrations"].exists():
-        db["schema_migrations"].create({"name": str, "applied_at": str}, pk="name")
+    # IF NOT EXISTS and the check inside each step's transaction: two processes may migrate one file at once
+    db.execute("CREATE TABLE IF NOT EXISTS [schema_migrations] ([name] TEXT PRIMARY KEY, [applied_at] TEXT)")
     done = {row["name"] for row in db["schema_migrations"].rows}
     applied = []
     for name, fn in steps_of(_default_domains() if domains is None else domains):
         if name in done:
             continue
         with transaction(db):
+            if db.execute("SELECT 1 FROM schema_migrations WHERE name = ?", [name]).fetchone():
+                continue  # another process applied it since we looked (replicas starting together)
             fn(db)
             db["schema_migrations"].insert({"name": name, "applied_at": dt.datetime.now(dt.timezone.utc).isoformat()})
         applied.append(name)

@@ -10,12 +10,15 @@ crash mid-build leaves the previous index serving. Only the current and the prev
 from __future__ import annotations
 
 import datetime as dt
+import fcntl
 import json
 import os
 import shutil
 import tempfile
+import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -242,13 +245,37 @@ def save(index: EntryIndex, root: Path, name: str) -> Path:
     (staging / "records.json").write_text(json.dumps([r.model_dump() for r in index.records]))
     (staging / "manifest.json").write_text(index.manifest.model_dump_json(indent=2))
     final = builds / index.manifest.build_id
-    os.replace(staging, final)
-    previous = current_build_id(root, name)
-    _write_atomic(base / "CURRENT", index.manifest.build_id)
-    for old in builds.iterdir():
-        if old.name not in {index.manifest.build_id, previous}:
-            shutil.rmtree(old, ignore_errors=True)
+    # Replicas on one machine may share this folder: naming a build current and pruning happen under an
+    # exclusive lock, so one process's pruning never removes a build another has renamed but not yet named.
+    with _locked(base / ".save.lock"):
+        os.replace(staging, final)
+        previous = current_build_id(root, name)
+        _write_atomic(base / "CURRENT", index.manifest.build_id)
+        for old in builds.iterdir():
+            if old.name not in {index.manifest.build_id, previous} and not _being_written(old):
+                shutil.rmtree(old, ignore_errors=True)
     return final
+
+
+STAGING_KEEP_SECONDS = 600  # a staging folder this old is left over from a crash; a younger one may be in use
+
+
+def _being_written(path: Path) -> bool:
+    """Another process's staging folder (it writes there before taking the lock)."""
+    try:
+        return path.name.startswith(".staging-") and time.time() - path.stat().st_mtime < STAGING_KEEP_SECONDS
+    except FileNotFoundError:
+        return True
+
+
+@contextmanager
+def _locked(path: Path) -> Iterator[None]:
+    fd = os.open(path, os.O_CREAT | os.O_RDWR, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)
 
 
 def current_build_id(root: Path, name: str) -> str | None:

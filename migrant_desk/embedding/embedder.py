@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
+import sqlite3
 import threading
 from pathlib import Path
 from typing import Literal, Protocol
@@ -96,8 +97,6 @@ class CachedEmbedder:
     be written to disk as a side effect of asking."""
 
     def __init__(self, inner: Embedder, db_path: Path):
-        import sqlite3
-
         import sqlite_utils
 
         self.inner = inner
@@ -109,8 +108,8 @@ class CachedEmbedder:
         self._db_lock = threading.Lock()
         self._db.execute("PRAGMA journal_mode=WAL")
         self._table = self._db["embeddings"]
-        if not self._table.exists():
-            self._table.create({"key": str, "model": str, "vector": bytes}, pk="key")
+        # if_not_exists: replicas starting together may both find the cache new
+        self._table.create({"key": str, "model": str, "vector": bytes}, pk="key", if_not_exists=True)
         self.hits = 0
         self.misses = 0
 
@@ -136,11 +135,19 @@ class CachedEmbedder:
         self.misses += len(todo)
         if todo:
             fresh = self.inner.embed([texts[i] for i in todo], kind)
-            with self._db.conn:
-                self._table.upsert_all(
-                    ({"key": keys[i], "model": self.model_id, "vector": fresh[j].tobytes()} for j, i in enumerate(todo)),
-                    pk="key",
-                )
+            try:
+                with self._db.conn:
+                    self._table.upsert_all(
+                        ({"key": keys[i], "model": self.model_id, "vector": fresh[j].tobytes()}
+                         for j, i in enumerate(todo)),
+                        pk="key",
+                    )
+            except sqlite3.OperationalError as exc:
+                # Replicas on one machine share this file and may embed the same new texts at once; one that
+                # waited past the busy timeout for the other's write still has its vectors: only the caching
+                # is lost, not the publish.
+                log.warning("embedding cache not written (%s): %d texts will be embedded again next time",
+                            exc, len(todo))
             for j, i in enumerate(todo):
                 found[keys[i]] = fresh[j]
         if not texts:
