@@ -17,7 +17,7 @@ import shutil
 import tempfile
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -128,7 +128,8 @@ class EntryIndex:
                         if n else np.zeros((0, faiss_index.d), dtype=np.float32))
         # The mean of a language's cosines is the query's dot product with that language's centroid.
         self._centroids = np.zeros((len(self._langs), faiss_index.d), dtype=np.float64)
-        np.add.at(self._centroids, self._vec_lang, self.vectors)
+        for code in range(len(self._langs)):  # not np.add.at: 0.24 s of every publish at 13k vectors, this ~10 ms
+            self._centroids[code] = self.vectors[self._vec_lang == code].sum(axis=0, dtype=np.float64)
         self._centroids /= np.maximum(np.bincount(self._vec_lang, minlength=len(self._langs)), 1)[:, None]
         # Rows of each entry, for exact re-scoring of approximate candidates.
         self._entry_rows = np.argsort(self._vec_entry, kind="stable")
@@ -202,27 +203,63 @@ class EntryIndex:
 
 
 def build(entries: list[Entry], embedder: Embedder, progress: Callable[[int], None] | None = None,
-          batch_size: int = 256) -> EntryIndex:
+          batch_size: int = 256, previous: EntryIndex | None = None,
+          previous_entries: Mapping[str, Entry] | None = None) -> EntryIndex:
+    """The index of `entries`. With `previous` (the index a publish replaces, for the same model) and the entries
+    it was built from, an unchanged entry's vectors are copied from it and only changed entries' texts go to the
+    embedder (and its cache): looking 13,000 texts up in the cache took 0.3 s of every publish."""
     started = dt.datetime.now(dt.timezone.utc)
-    pairs = [p for entry in entries for p in texts_of(entry)]
-    texts = [t for t, _ in pairs]
+    # Only from an index that was built from exactly those entries, with this model: at start an index behind
+    # the database's entries may be serving them while it is rebuilt, and its vectors are not theirs.
+    reusable = (_entry_rows(previous) if previous is not None and previous_entries is not None
+                and (previous.manifest.model_id, previous.manifest.dim) == (embedder.model_id, embedder.dim)
+                and previous.manifest.kb_hash == content_hash(list(previous_entries.values())) else {})
+    records: list[VectorRecord] = []
+    copied: list[tuple[int, slice]] = []  # (first row here, rows in previous)
+    rows_to_embed: list[int] = []
+    texts: list[str] = []
+    for entry in entries:
+        old_rows = reusable.get(entry.id)
+        if old_rows is not None and previous_entries.get(entry.id) == entry:
+            copied.append((len(records), old_rows))
+            records.extend(previous.records[old_rows])
+            continue
+        for text, record in texts_of(entry):
+            rows_to_embed.append(len(records))
+            texts.append(text)
+            records.append(record)
+    vectors = np.zeros((len(records), embedder.dim), dtype=np.float32)
+    for start, old_rows in copied:
+        vectors[start : start + old_rows.stop - old_rows.start] = previous.vectors[old_rows]
     # Globally length-sorted, so each batch holds texts of similar length (far less padding than file order).
     order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
-    vectors = np.zeros((len(texts), embedder.dim), dtype=np.float32)
     for i in range(0, len(order), batch_size):
-        rows = order[i : i + batch_size]
-        vectors[rows] = embedder.embed([texts[j] for j in rows], "passage")
+        batch = order[i : i + batch_size]
+        vectors[[rows_to_embed[j] for j in batch]] = embedder.embed([texts[j] for j in batch], "passage")
         if progress:
-            progress(len(rows))
+            progress(len(batch))
     index = faiss.IndexFlatIP(embedder.dim)
     index.add(vectors)
     manifest = Manifest(
         build_id=started.strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:8],
         model_id=embedder.model_id, dim=embedder.dim, kb_hash=content_hash(entries),
-        entry_count=len(entries), vector_count=len(pairs), built_at=started.isoformat(timespec="seconds"),
+        entry_count=len(entries), vector_count=len(records), built_at=started.isoformat(timespec="seconds"),
         build_seconds=round((dt.datetime.now(dt.timezone.utc) - started).total_seconds(), 3),
     )
-    return EntryIndex(index, [r for _, r in pairs], manifest)
+    return EntryIndex(index, records, manifest)
+
+
+def _entry_rows(index: EntryIndex) -> dict[str, slice]:
+    """Each entry's rows in an index, when they are one run (as build() writes them); else it is not reused."""
+    runs: dict[str, slice | None] = {}
+    start = 0
+    records = index.records
+    for i in range(1, len(records) + 1):
+        if i == len(records) or records[i].entry_id != records[start].entry_id:
+            entry_id = records[start].entry_id
+            runs[entry_id] = None if entry_id in runs else slice(start, i)
+            start = i
+    return {entry_id: rows for entry_id, rows in runs.items() if rows is not None}
 
 
 def _write_atomic(path: Path, data: str) -> None:
@@ -242,7 +279,9 @@ def save(index: EntryIndex, root: Path, name: str) -> Path:
     faiss.write_index(index.faiss_index, str(staging / "index.faiss"))
     if index.ivf is not None:
         faiss.write_index(index.ivf, str(staging / "ivf.faiss"))
-    (staging / "records.json").write_text(json.dumps([r.model_dump() for r in index.records]))
+    # The same JSON as model_dump() per record, without pydantic's serializer (0.15 s at 13k records)
+    (staging / "records.json").write_text(json.dumps([{"entry_id": r.entry_id, "lang": r.lang, "kind": r.kind}
+                                                      for r in index.records]))
     (staging / "manifest.json").write_text(index.manifest.model_dump_json(indent=2))
     final = builds / index.manifest.build_id
     # Replicas on one machine may share this folder: naming a build current and pruning happen under an

@@ -61,9 +61,10 @@ class FusionParams:
 class Retriever:
     """One knowledge base's dense index and lexical index, built together and swapped together."""
 
-    def __init__(self, entries: Sequence[Entry], index: EntryIndex):
+    def __init__(self, entries: Sequence[Entry], index: EntryIndex, previous: Retriever | None = None):
+        """`previous`: the retriever this one replaces (a publish); its lexical work on unchanged texts is reused."""
         self.index = index
-        self.lexical = LexicalIndex(documents(entries))
+        self.lexical = LexicalIndex(documents(entries), previous.lexical if previous is not None else None)
         self._langs_of = {e.id: frozenset(e.translations) for e in entries}
         counts: dict[str, int] = {}
         for langs in self._langs_of.values():

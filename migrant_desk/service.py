@@ -139,8 +139,10 @@ class Snapshot:
         return contacts.phone_numbers(self.entries.values())
 
     @classmethod
-    def of(cls, entries: list[Entry], index: EntryIndex) -> "Snapshot":
-        return cls({e.id: e for e in entries}, index, Retriever(entries, index))
+    def of(cls, entries: list[Entry], index: EntryIndex, previous: Snapshot | None = None) -> "Snapshot":
+        """With `previous` (the snapshot a publish replaces), the lexical index re-tokenizes only changed texts."""
+        return cls({e.id: e for e in entries}, index,
+                   Retriever(entries, index, previous.retriever if previous is not None else None))
 
 
 @dataclass(frozen=True)
@@ -203,7 +205,7 @@ class DeskService:
 
     def replace(self, entries: list[Entry], index: EntryIndex) -> None:
         """Swap in newly published entries with their index (one assignment, atomic for readers)."""
-        self._snapshot = Snapshot.of(entries, index)
+        self._snapshot = Snapshot.of(entries, index, previous=self._snapshot)
 
     def answer_card(self, entry: Entry, lang: str) -> tuple[AnswerOut, str | None]:
         """An entry as shown to someone who reads `lang`, and the notice that goes before it (another language,

@@ -105,3 +105,43 @@ def test_embedding_cache_skips_unchanged_texts(tmp_path, embedder):
     assert cached.hits == second.manifest.vector_count - 1
     fresh = embedder.inner.embed(["A changed answer."], "passage")[0]
     assert np.allclose(cached.embed(["A changed answer."], "passage")[0], fresh, atol=1e-6)
+
+
+class CountingEmbedder:
+    """The real embedder, counting the texts it is given."""
+
+    def __init__(self, inner):
+        self.inner, self.model_id, self.dim, self.texts = inner, inner.model_id, inner.dim, []
+
+    def embed(self, texts, kind):
+        self.texts += texts
+        return self.inner.embed(texts, kind)
+
+
+def test_a_build_from_the_previous_index_embeds_only_changed_entries_and_equals_a_fresh_build(
+        small_entries, embedder):
+    previous = index_store.build(small_entries, embedder)
+    edited = small_entries[1].model_copy(deep=True)
+    edited.translations["en"].answer += " Ask the labour office (1350) when in doubt."
+    entries = [small_entries[0], edited, *small_entries[3:]]  # one edited, one removed
+    counting = CountingEmbedder(embedder)
+    reused = index_store.build(entries, counting, previous=previous,
+                               previous_entries={e.id: e for e in small_entries})
+    assert sorted(counting.texts) == sorted(t for t, _ in index_store.texts_of(edited))
+    fresh = index_store.build(entries, embedder)
+    assert reused.records == fresh.records and reused.manifest.kb_hash == fresh.manifest.kb_hash
+    assert np.array_equal(reused.vectors, fresh.vectors)
+    q = embedder.embed(["Ask the labour office when in doubt"], "query")[0]
+    assert [(h.entry_id, h.score) for h in reused.search(q)] == [(h.entry_id, h.score) for h in fresh.search(q)]
+
+
+def test_an_index_not_built_from_the_given_entries_is_not_reused(small_entries, embedder):
+    """At start, an index behind the database may serve its newer entries while it is rebuilt: its vectors are
+    not theirs, so nothing is copied from it."""
+    behind = index_store.build(small_entries[:2], embedder)
+    edited = small_entries[0].model_copy(deep=True)
+    edited.translations["en"].answer += " (changed since the index was built)"
+    counting = CountingEmbedder(embedder)
+    index_store.build([edited, small_entries[1]], counting, previous=behind,
+                      previous_entries={edited.id: edited, small_entries[1].id: small_entries[1]})
+    assert len(counting.texts) == len(index_store.texts_of(edited)) + len(index_store.texts_of(small_entries[1]))
