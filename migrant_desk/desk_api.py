@@ -10,7 +10,7 @@ from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel, Field
 
 from . import __version__
-from .deps import DeskDep, LimitsDep, MetricsDep, OutcomesDep, ProblemsDep, SettingsDep, TicketsDep
+from .deps import DeskDep, LimitsDep, MetricsDep, OutcomesDep, ProblemsDep, PublisherDep, SettingsDep, TicketsDep
 from .errors import DomainError, ErrorCode
 from .languages import SUPPORTED_LANGUAGES
 from .limits import client_key
@@ -50,6 +50,8 @@ class HealthOut(BaseModel):
     entries: int
     vectors: int
     skipped_entries: int
+    published_version: int = Field(description="the version of the published entries this process serves; "
+                                               "replicas on one database converge on the same one")
     version: str
 
 
@@ -114,7 +116,8 @@ def office(desk: DeskDep, region: str = Query(min_length=1, max_length=100),
 
 
 @router.get("/healthz", response_model=HealthOut)
-def healthz(desk: DeskDep, problems: ProblemsDep) -> HealthOut:
+def healthz(desk: DeskDep, problems: ProblemsDep, publisher: PublisherDep) -> HealthOut:
     m = desk.snapshot.index.manifest  # the index answering now (the ask path's snapshot), not the one at start
     return HealthOut(status="ok", model=m.model_id, index_build=m.build_id, entries=m.entry_count,
-                     vectors=m.vector_count, skipped_entries=len(problems), version=__version__)
+                     vectors=m.vector_count, skipped_entries=len(problems),
+                     published_version=publisher.served_version, version=__version__)

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 
 from tqdm import tqdm
 
-from . import db, knowledge_base
+from . import db, knowledge_base, live_versions
 from . import index as index_store
 from .abstention import load_calibration
 from .config import Settings
@@ -60,6 +60,7 @@ class Runtime:
     translation: Translator | None = None  # machine translation (docs/translation.md)
     pending_rebuild: Future | None = None  # a rebuild started at start because the index was behind
     started_build: str = ""  # the index build that answered when start returned (history, not the live one)
+    offices_version: int = 0  # live_versions.OFFICES when the office directory was loaded (replicas.py)
 
     @property
     def entries(self) -> list[Entry]:
@@ -81,6 +82,12 @@ def load_entries(path: Path) -> tuple[list[Entry], list[EntryProblem]]:
 
 def open_knowledge_base(settings: Settings) -> tuple[db.Store, EditorialStore, list[Entry], list[EntryProblem]]:
     """The database is the source of truth; an empty one is seeded from settings.kb_path (YAML or JSONL)."""
+    return open_published(settings)[:4]
+
+
+def open_published(settings: Settings) -> tuple[db.Store, EditorialStore, list[Entry], list[EntryProblem], int]:
+    """open_knowledge_base, and the live version the entries were read at (live_versions.py: a server compares
+    it with the database's to notice another replica's publish)."""
     store = db.Store(settings.db_path)
     editorial = EditorialStore(store)
     problems: list[EntryProblem] = []
@@ -88,10 +95,11 @@ def open_knowledge_base(settings: Settings) -> tuple[db.Store, EditorialStore, l
         seed, problems = load_entries(settings.kb_path)
         counts = editorial.import_entries(seed, author="seed")
         log.warning("seeded the database %s from %s: %s", settings.db_path, settings.kb_path, counts)
+    version = live_versions.version(store.db, live_versions.KB)  # before the entries, never after
     entries = editorial.published_entries()
     if not entries:
         raise StartupError(f"no published entries in {settings.db_path}; run `migrant-desk kb import PATH`")
-    return store, editorial, entries, problems
+    return store, editorial, entries, problems, version
 
 
 def make_embedder(settings: Settings) -> CachedEmbedder:
@@ -164,7 +172,10 @@ def tune_malloc() -> None:
 def start(settings: Settings, force_rebuild: bool = False) -> Runtime:
     tune_malloc()
     limit_blas_threads()
-    store, editorial, entries, problems = open_knowledge_base(settings)
+    with db.starting(settings.db_path):  # replicas starting together: one creates the tables and seeds
+        store, editorial, entries, problems, version = open_published(settings)
+        offices_version = live_versions.version(store.db, live_versions.OFFICES)  # before the records
+        offices = open_directory(store.db, settings.kb_path)  # edited offices live in the database
     embedder = make_embedder(settings)
     index, rebuilt = ensure_index(settings, entries, embedder, force=force_rebuild, serve_previous=True)
     calibration = load_calibration(settings.calibration_path)
@@ -183,20 +194,28 @@ def start(settings: Settings, force_rebuild: bool = False) -> Runtime:
     translation = open_translator(settings, store, embedder)
     service = DeskService(entries, index, BatchingEmbedder(embedder), calibration, settings.default_lang,
                           question_log=log_question, translations=translation)
-    service.offices = open_directory(store.db, settings.kb_path)  # edited offices live in the database
+    service.offices = offices
 
-    def swap(published: list[Entry], built: index_store.EntryIndex) -> None:
+    def swap(published: list[Entry], built: index_store.EntryIndex, caught_up: bool) -> None:
         service.replace(published, built)
-        translation.pretranslate_in_background(lambda: published)  # new texts get translated off the ask path
+        if not caught_up:  # new texts get translated off the ask path, by the replica where they were published:
+            translation.pretranslate_in_background(lambda: published)  # the others read the shared memory
 
-    publisher = Publisher(editorial.published_entries, embedder, swap, settings.index_dir, settings.index_name)
+    def serving() -> tuple[dict[str, Entry], index_store.EntryIndex]:
+        live = service.snapshot  # read once: the entries and the index of one snapshot
+        return live.entries, live.index
+
+    publisher = Publisher(editorial.published_entries, embedder, swap, settings.index_dir, settings.index_name,
+                          serving=serving,
+                          live_version=lambda: live_versions.version(store.db, live_versions.KB),
+                          served_version=version)
     # An index behind the published entries (a publish cut short by a crash, or `kb import` while stopped) serves
     # until the rebuild is done: the desk answers at once, with the previous or the new index, never neither.
     pending = None if index.manifest.kb_hash == knowledge_base.content_hash(entries) else publisher.publish()
     if settings.pretranslate_on_start:
         translation.pretranslate_in_background(lambda: list(service.snapshot.entries.values()))
     return Runtime(settings, problems, embedder, service, rebuilt, store, editorial, publisher, translation, pending,
-                   started_build=index.manifest.build_id)
+                   started_build=index.manifest.build_id, offices_version=offices_version)
 
 
 @dataclass
