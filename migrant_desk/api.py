@@ -8,7 +8,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from . import __version__, db, deps, http_errors, openapi_errors, redaction
+from . import __version__, db, deps, http_errors, openapi_errors, redaction, replicas
 from .config import Settings
 from .desk_api import router as desk_router
 from .editorial.api import router as editor_router
@@ -31,10 +31,17 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     async def lifespan(app: FastAPI):
         # Held while the app runs, so `migrant-desk restore` will not replace the database under it (backup.py).
         with db.serving(runtime.store.path if runtime is not None else app_settings.db_path):
-            services = build_services(runtime or start(app_settings), metrics, limits)
+            started = runtime or start(app_settings)
+            services = build_services(started, metrics, limits)
             deps.install(app, services)
             redaction.install()  # after uvicorn set up its log handlers
+            # Other replicas' publishes and ticket writes on the same database (replicas.py)
+            watcher = replicas.watch(services.store, started.publisher, services.desk, services.tickets.tickets,
+                                     services.tickets.notifier, started.offices_version,
+                                     app_settings.replica_poll_seconds)
             yield
+            if watcher is not None:
+                watcher.stop()
             services.outcomes.flush()  # counts of the last seconds before shutdown
 
     app = FastAPI(title="migrant-desk", version=__version__, lifespan=lifespan,

@@ -45,6 +45,9 @@ class Settings(BaseSettings):
     log_format: str = Field("text", pattern="^(text|json)$", description="access lines as key=value text or JSON")
     # "rebuild": a stale or missing index is rebuilt on start; "refuse": start fails with a clear message.
     on_stale_index: str = Field("rebuild", pattern="^(rebuild|refuse)$")
+    # Several replicas on one database (replicas.py): how often each looks for the others' publishes and ticket
+    # writes. A publish elsewhere is served here within about this plus the rebuild; 0 turns the looking off.
+    replica_poll_seconds: float = Field(0.5, ge=0, le=60)
     require_review: bool = Field(False, description="a second editor must approve a change before it is published")
     calibration_path: Path | None = Field(None, description="abstention calibration JSON (default: bundled)")
     # Machine translation (docs/translation.md). Targets are JSON in the environment, e.g. '["th", "uz"]'.

@@ -55,7 +55,9 @@ from .errors import ErrorCode, TicketError
 from .service import TicketService
 from .views import AnswerCard, counselor_message_out, event_out, migrant_message_out, migrant_status_message, ticket_out
 
-RECHECK_SECONDS = 2.0  # a long-poll re-reads the database this often (writes by other processes)
+# A long-poll also re-reads the database this often: a backstop. Writes by other processes (another replica, the
+# CLI) wake it through replicas.py within MIGRANT_DESK_REPLICA_POLL_SECONDS; this process's wake it at once.
+RECHECK_SECONDS = 2.0
 MAX_SUGGESTIONS = 3
 
 router = APIRouter(tags=["tickets"])

@@ -3,7 +3,8 @@
 Writers call `notify(ticket_id)` from any thread (FastAPI runs sync endpoints in a thread pool); readers are
 coroutines on the event loop. A reader starts listening *before* it reads the database and clears its flag
 before each read, so a write that lands between the read and the wait still wakes it. Writes from other
-processes (the CLI, a second server) are not announced here, so a long-poll also re-reads every few seconds.
+processes (the CLI, another replica) reach `notify` through replicas.py, which reads the audit events they wrote
+every MIGRANT_DESK_REPLICA_POLL_SECONDS; a long-poll also re-reads every few seconds as a backstop.
 """
 
 from __future__ import annotations

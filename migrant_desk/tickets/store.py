@@ -74,6 +74,17 @@ class TicketStore:
     def events(self, ticket_id: int) -> list[dict]:
         return list(self.db.query("SELECT * FROM events WHERE ticket_id = ? ORDER BY id", [ticket_id]))
 
+    def last_event_id(self) -> int:
+        return self.db.execute("SELECT COALESCE(MAX(id), 0) FROM events").fetchone()[0]
+
+    def changed_since(self, event_id: int, limit: int = 1000) -> tuple[int, set[int]]:
+        """The tickets written to after audit event `event_id`, and the last event id read. Every write a
+        long-poll waits for (a message, a status change) writes an event in its transaction, so the events are
+        the queue's change feed; on SQLite ids follow commit order (one writer at a time)."""
+        rows = self.db.execute("SELECT id, ticket_id FROM events WHERE id > ? ORDER BY id LIMIT ?",
+                               [event_id, limit]).fetchall()
+        return (rows[-1][0] if rows else event_id), {r[1] for r in rows}
+
     def list(self, now: str, statuses: list[str] | None = None, lang: str | None = None, team: str | None = None,
              category: str | None = None, assigned_to: int | None = None, overdue: bool | None = None,
              limit: int = 100, offset: int = 0) -> list[dict]:
