@@ -162,7 +162,7 @@ def cmd_kb_import(args: argparse.Namespace) -> int:
     settings = _settings(args)
     counts = EditorialStore(Store(settings.db_path).db).import_entries(result.entries, author=args.author)
     print(f"imported {len(result.entries)} entries into {settings.db_path}: {json.dumps(counts)}; "
-          "a running service serves them after its next publish or restart")
+          "servers running on this database serve them within seconds (they watch its live version)")
     return 0
 
 
