@@ -10,16 +10,19 @@ scripts/bench_replicas.py; the bounds here leave room for a loaded test machine.
 from __future__ import annotations
 
 import copy
+import shutil
 import statistics
+import subprocess
 import threading
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import httpx
 import pytest
 
-from tests.server import running_replicas
+from tests.server import free_port, running_replicas
 
 PUBLISH_BOUND_SECONDS = 5.0
 # A long-poll re-reads the database every 2 s anyway (tickets/api.RECHECK_SECONDS): a cross-process wake must
@@ -191,3 +194,75 @@ def test_a_reply_through_one_replica_wakes_the_migrants_long_poll_on_the_other(r
         delays.append(news["returned"] - replied)
     print(f"reply on A → long-poll on B returned after {', '.join(f'{d:.2f}' for d in delays)} s")
     assert statistics.median(delays) < WAKE_BOUND_SECONDS, delays
+
+
+@pytest.fixture(scope="module")
+def proxy(replicas, tmp_path_factory):
+    """docs/nginx-replicas.conf, as the README gives it, in front of the two replicas (ports substituted)."""
+    nginx = shutil.which("nginx") or next((p for p in ("/usr/sbin/nginx",) if Path(p).exists()), None)
+    if nginx is None:
+        pytest.skip("nginx is not installed")
+    (a, b), _ = replicas
+    work = tmp_path_factory.mktemp("nginx")
+    port = free_port()
+    conf = (Path(__file__).parent.parent / "docs" / "nginx-replicas.conf").read_text()
+    conf = (conf.replace("127.0.0.1:8001", a.base.removeprefix("http://"))
+            .replace("127.0.0.1:8002", b.base.removeprefix("http://"))
+            .replace("listen 8080;", f"listen 127.0.0.1:{port};")
+            .replace("/var/log/nginx/migrant-desk.log", str(work / "access.log")))
+    temp = "\n".join(f"{kind}_temp_path {work / kind};" for kind in ("client_body", "proxy", "fastcgi", "uwsgi",
+                                                                        "scgi"))
+    (work / "nginx.conf").write_text(
+        f"daemon off;\nmaster_process off;\npid {work / 'nginx.pid'};\nerror_log {work / 'error.log'};\n"
+        f"events {{ worker_connections 256; }}\nhttp {{\n{temp}\n{conf}\n}}\n")
+    proc = subprocess.Popen([nginx, "-p", str(work), "-c", str(work / "nginx.conf")],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.time() + 20
+        while True:
+            try:
+                httpx.get(f"{base}/healthz", timeout=2)
+                break
+            except httpx.HTTPError:
+                assert proc.poll() is None, (work / "error.log").read_text()
+                assert time.time() < deadline, "nginx did not start"
+                time.sleep(0.1)
+        yield base, work / "access.log"
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+def test_behind_the_readme_nginx_config_request_ids_pass_and_a_reply_wakes_a_poll_on_either_replica(replicas,
+                                                                                                    proxy):
+    (a, b), tokens = replicas
+    base, access_log = proxy
+    mine = call("GET", f"{base}/healthz", headers={"X-Request-ID": "proxy-probe-1"})
+    assert mine.headers["x-request-id"] == "proxy-probe-1"  # the caller's id, through nginx and back
+    given = call("GET", f"{base}/healthz").headers["x-request-id"]  # nginx's own $request_id
+    time.sleep(0.3)  # log lines are written after the response
+    logs = a.log.read_text() + b.log.read_text()
+    assert "request_id=proxy-probe-1" in logs and f"request_id={given}" in logs
+    upstreams = {line.split("upstream=")[1].split()[0] for line in access_log.read_text().splitlines()}
+    assert upstreams == {a.base.removeprefix("http://"), b.base.removeprefix("http://")}  # both take requests
+
+    # a migrant and a counselor who both go through the proxy land on either replica: the reply still wakes
+    ticket = handoff(base, 200)
+    ticket_id, migrant = ticket["ticket_id"], ticket["access_token"]
+    assert call("POST", f"{base}/v1/tickets/{ticket_id}/claim", tokens["counselor2"]).status_code == 200
+    for round_no in range(2):
+        after = call("GET", f"{base}/v1/tickets/{ticket_id}/messages", migrant).json()["last_id"]
+        news: dict = {}
+        waiting = threading.Thread(target=lambda: news.update(call(
+            "GET", f"{base}/v1/tickets/{ticket_id}/messages", migrant,
+            params={"after": after, "wait": 25}).json(), returned=time.perf_counter()))
+        waiting.start()
+        time.sleep(0.5)
+        sent = call("POST", f"{base}/v1/tickets/{ticket_id}/messages", tokens["counselor2"],
+                    json={"text": f"Đã nhận ({round_no}).", "lang": "vi"})
+        replied = time.perf_counter()
+        assert sent.status_code == 200
+        waiting.join(timeout=30)
+        assert [m["text"] for m in news["messages"]] == [f"Đã nhận ({round_no})."]
+        assert news["returned"] - replied < WAKE_BOUND_SECONDS
