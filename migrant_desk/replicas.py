@@ -81,7 +81,7 @@ class ReplicaWatcher:
                     self._logged_error_at = time.monotonic()
                     log.exception("could not read the database's changes; retrying every %ss", self.interval)
 
-    def start(self) -> "ReplicaWatcher":
+    def start(self) -> ReplicaWatcher:
         self._thread = threading.Thread(target=self._run, name="replica-watcher", daemon=True)
         self._thread.start()
         return self

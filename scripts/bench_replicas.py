@@ -44,9 +44,9 @@ def start(work: Path, db: Path, name: str) -> tuple[subprocess.Popen, str, dict]
     port = free_port()
     env = {**os.environ, "MIGRANT_DESK_INDEX_DIR": str(work / name), "MIGRANT_DESK_DB_PATH": str(db),
            "MIGRANT_DESK_HANDOFF_BURST": "1000", "PYTHONPATH": str(ROOT)}
-    log = open(work / f"{name}.log", "w")
-    proc = subprocess.Popen([sys.executable, "-m", "migrant_desk.cli", "serve", "--port", str(port)], env=env,
-                            stdout=log, stderr=subprocess.STDOUT, cwd=ROOT)
+    with open(work / f"{name}.log", "w") as log:  # the child keeps its own descriptor
+        proc = subprocess.Popen([sys.executable, "-m", "migrant_desk.cli", "serve", "--port", str(port)], env=env,
+                                stdout=log, stderr=subprocess.STDOUT, cwd=ROOT)
     return proc, f"http://127.0.0.1:{port}", env
 
 
@@ -79,7 +79,8 @@ def publish_round(source: str, other: str, editor: str) -> tuple[float, float]:
     data = copy.deepcopy(httpx.get(f"{source}/v1/editor/entries/severance-pay", headers=auth(editor)).json()["draft"])
     marker = uuid.uuid4().hex[:8]
     data["translations"]["ko"]["answer"] += f" ({marker})"
-    httpx.put(f"{source}/v1/editor/entries/severance-pay", headers=auth(editor), json={"entry": data}).raise_for_status()
+    httpx.put(f"{source}/v1/editor/entries/severance-pay", headers=auth(editor),
+              json={"entry": data}).raise_for_status()
     t0 = time.perf_counter()
     httpx.post(f"{source}/v1/editor/entries/severance-pay/publish", headers=auth(editor), timeout=60).raise_for_status()
     call = time.perf_counter() - t0
@@ -140,8 +141,9 @@ def main() -> None:
                 proc.terminate()
             for proc in (pa, pb):
                 proc.wait(timeout=30)
+    poll = os.environ.get("MIGRANT_DESK_REPLICA_POLL_SECONDS", "0.5")
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}; "
-          f"two replicas on one SQLite database, replica poll {os.environ.get('MIGRANT_DESK_REPLICA_POLL_SECONDS', '0.5')} s")
+          f"two replicas on one SQLite database, replica poll {poll} s")
     print(f"publish call on the publishing replica: median {statistics.median(calls):.2f} s, max {max(calls):.2f} s")
     print(f"publish → served by the other replica: median {statistics.median(served):.2f} s, "
           f"max {max(served):.2f} s over {len(served)} rounds (target {TARGET_SECONDS} s: "

@@ -157,7 +157,7 @@ def test_claim_next_through_both_replicas_hands_out_each_ticket_once(replicas):
     assert len(ids) == len(set(ids)), "a ticket was claimed twice"
     assert set(ids) == created, f"tickets never claimed: {sorted(created - set(ids))}"
     # and the database agrees: each of them is held by the one counselor whose claim succeeded
-    holder = dict((ticket_id, counselor) for counselor, ticket_id in claims)
+    holder = {ticket_id: counselor for counselor, ticket_id in claims}
     for ticket_id in sorted(created)[:10]:
         seen = call("GET", f"{b.base}/v1/tickets/{ticket_id}", tokens["counselor0"]).json()
         assert seen["assigned_to"] == holder[ticket_id] and seen["status"] == "assigned"
@@ -175,12 +175,11 @@ def test_a_reply_through_one_replica_wakes_the_migrants_long_poll_on_the_other(r
         seen = call("GET", f"{b.base}/v1/tickets/{ticket_id}/messages", migrant).json()
         news: dict = {}
 
-        def poll() -> None:
-            r = call("GET", f"{b.base}/v1/tickets/{ticket_id}/messages",
-                     migrant, params={"after": seen["last_id"], "wait": 25})
+        def poll(ticket_id: int, migrant: str, after: int, news: dict) -> None:
+            r = call("GET", f"{b.base}/v1/tickets/{ticket_id}/messages", migrant, params={"after": after, "wait": 25})
             news.update(r.json(), returned=time.perf_counter())
 
-        waiting = threading.Thread(target=poll)
+        waiting = threading.Thread(target=poll, args=(ticket_id, migrant, seen["last_id"], news))
         waiting.start()
         time.sleep(0.5)  # the poll is waiting on B
         assert not news
@@ -254,9 +253,12 @@ def test_behind_the_readme_nginx_config_request_ids_pass_and_a_reply_wakes_a_pol
     for round_no in range(2):
         after = call("GET", f"{base}/v1/tickets/{ticket_id}/messages", migrant).json()["last_id"]
         news: dict = {}
-        waiting = threading.Thread(target=lambda: news.update(call(
-            "GET", f"{base}/v1/tickets/{ticket_id}/messages", migrant,
-            params={"after": after, "wait": 25}).json(), returned=time.perf_counter()))
+
+        def poll(after: int, news: dict) -> None:
+            r = call("GET", f"{base}/v1/tickets/{ticket_id}/messages", migrant, params={"after": after, "wait": 25})
+            news.update(r.json(), returned=time.perf_counter())
+
+        waiting = threading.Thread(target=poll, args=(after, news))
         waiting.start()
         time.sleep(0.5)
         sent = call("POST", f"{base}/v1/tickets/{ticket_id}/messages", tokens["counselor2"],
