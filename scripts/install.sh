@@ -11,12 +11,13 @@ if [ "$extra" = "test" ]; then
   python3 -m pip install --quiet -e '.[test]'
   # The browser tests (tests/test_web_browser.py) drive Debian's Chromium through Playwright (`playwright install`
   # cannot download browsers here); the Noto fonts render every script the chat page shows (Khmer, Myanmar,
-  # Sinhala, CJK...). Installed only when missing; the apt output is shown only if it fails.
-  if [ ! -x /usr/bin/chromium ] || ! dpkg -s fonts-noto-core fonts-noto-cjk >/dev/null 2>&1; then
+  # Sinhala, CJK...). nginx runs README's replica proxy config in tests/test_replicas.py (never started as a
+  # service). Installed only when missing; the apt output is shown only if it fails.
+  if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/sbin/nginx ] || ! dpkg -s fonts-noto-core fonts-noto-cjk >/dev/null 2>&1; then
     sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo"
     apt_log="$(mktemp)"
     if ! { $sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq \
-        chromium chromium-driver fonts-noto-core fonts-noto-cjk; } >"$apt_log" 2>&1; then
+        chromium chromium-driver fonts-noto-core fonts-noto-cjk nginx; } >"$apt_log" 2>&1; then
       cat "$apt_log" >&2; rm -f "$apt_log"; exit 1
     fi
     rm -f "$apt_log"

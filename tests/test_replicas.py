@@ -200,7 +200,7 @@ def proxy(replicas, tmp_path_factory):
     """docs/nginx-replicas.conf, as the README gives it, in front of the two replicas (ports substituted)."""
     nginx = shutil.which("nginx") or next((p for p in ("/usr/sbin/nginx",) if Path(p).exists()), None)
     if nginx is None:
-        pytest.skip("nginx is not installed")
+        pytest.fail("nginx is missing: run `bash scripts/install.sh test` (installs Debian's nginx)")
     (a, b), _ = replicas
     work = tmp_path_factory.mktemp("nginx")
     port = free_port()
