@@ -30,7 +30,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     @asynccontextmanager
     async def lifespan(app: FastAPI):
         # Held while the app runs, so `migrant-desk restore` will not replace the database under it (backup.py).
-        with db.serving(runtime.store.path if runtime is not None else app_settings.db_path):
+        with db.serving(runtime.store.path if runtime is not None else db.sqlite_path(app_settings.database)):
             started = runtime or start(app_settings)
             services = build_services(started, metrics, limits)
             deps.install(app, services)

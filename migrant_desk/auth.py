@@ -10,9 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Annotated
 
-import sqlite_utils
 from fastapi import Depends, Request
 
+from . import db
 from .deps import StoreDep
 from .errors import DomainError, ErrorCode
 from .openapi_errors import raises
@@ -54,7 +54,7 @@ class Principal:
         return f"user:{self.user.id}" if self.user else "migrant"
 
 
-def authenticate(database: sqlite_utils.Database, token: str) -> Principal | None:
+def authenticate(database: db.Database, token: str) -> Principal | None:
     """The principal a token stands for, or None. Deactivated users' tokens no longer work."""
     digest = hash_token(token)
     if token.startswith(STAFF_TOKEN_PREFIX):

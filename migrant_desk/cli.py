@@ -19,11 +19,21 @@ from .translation.cli import register as register_translation_commands
 
 def _settings(args: argparse.Namespace) -> Settings:
     overrides = {}
-    for name in ("kb_path", "index_dir", "model", "engine", "host", "port", "cache_dir", "db_path"):
+    for name in ("kb_path", "index_dir", "model", "engine", "host", "port", "cache_dir"):
         value = getattr(args, name, None)
         if value is not None:
             overrides[name] = value
+    overrides.update(database_overrides(getattr(args, "db_path", None)))
     return Settings(**overrides)
+
+
+def database_overrides(value: str | None) -> dict:
+    """--db: a file (SQLite) or a postgresql:// URL; either replaces MIGRANT_DESK_DATABASE_URL for this run."""
+    from .pg import is_url
+
+    if value is None:
+        return {}
+    return {"database_url": value} if is_url(value) else {"db_path": Path(value), "database_url": None}
 
 
 def dt_date(text: str):
@@ -148,7 +158,7 @@ def cmd_kb_import(args: argparse.Namespace) -> int:
     """Import and publish entries into the database; unchanged entries make no new revision. Refuses the whole
     import if any entry is invalid, so nothing half-imported is published."""
     from . import knowledge_base
-    from .db import Store
+    from .db import open_store
     from .editorial.store import EditorialStore
 
     try:
@@ -160,8 +170,9 @@ def cmd_kb_import(args: argparse.Namespace) -> int:
             print(str(p), file=sys.stderr)
         return _fail(f"{len(result.problems)} problem(s) in {args.path}; nothing was imported")
     settings = _settings(args)
-    counts = EditorialStore(Store(settings.db_path).db).import_entries(result.entries, author=args.author)
-    print(f"imported {len(result.entries)} entries into {settings.db_path}: {json.dumps(counts)}; "
+    store = open_store(settings)
+    counts = EditorialStore(store.db).import_entries(result.entries, author=args.author)
+    print(f"imported {len(result.entries)} entries into {store.describe()}: {json.dumps(counts)}; "
           "servers running on this database serve them within seconds (they watch its live version)")
     return 0
 
@@ -223,14 +234,13 @@ def cmd_report(args: argparse.Namespace) -> int:
     import datetime as dt
 
     from .clock import utcnow
-    from .db import Store, migrate
+    from .db import open_store
     from .reports.api import as_csv
     from .reports.counts import OutcomeCounter
     from .reports.service import report_charts, table_csv
 
     settings = _settings(args)
-    store = Store(settings.db_path)
-    migrate(store.db)
+    store = open_store(settings)  # applies pending migrations
     until = args.until or dt.date.today()
     if args.chart:
         table = report_charts(store.db, args.since, until, "en", utcnow(), only=args.chart)[0].table
@@ -292,7 +302,7 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--model", help="sentence-transformers model name or path (default: multilingual-e5-small)")
         p.add_argument("--cache-dir", type=Path, help="model and embedding cache")
         p.add_argument("--engine", choices=["onnx", "torch"], help="inference engine of the default model")
-        p.add_argument("--db", dest="db_path", type=Path, help="database file (default: var/migrant-desk.db)")
+        p.add_argument("--db", dest="db_path", help="database file or postgresql:// URL (default: var/migrant-desk.db)")
 
     p = sub.add_parser("serve", help="run the HTTP service")
     common(p)
@@ -318,17 +328,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--until", type=dt_date, help="last day (default: today)")
     p.add_argument("--format", choices=["csv", "json"], default="csv")
     p.add_argument("--chart", choices=CHART_IDS, help="one report's table, as GET /v1/reports/{chart}.csv gives it")
-    p.add_argument("--db", dest="db_path", type=Path, help="database file (default: var/migrant-desk.db)")
+    p.add_argument("--db", dest="db_path", help="database file or postgresql:// URL (default: var/migrant-desk.db)")
     p.set_defaults(func=cmd_report)
 
     p = sub.add_parser("backup", help="copy the database to OUT, consistently, while the service runs")
     p.add_argument("out", metavar="OUT")
-    p.add_argument("--db", dest="db_path", type=Path, help="database file (default: var/migrant-desk.db)")
+    p.add_argument("--db", dest="db_path", help="database file or postgresql:// URL (default: var/migrant-desk.db)")
     p.add_argument("--force", action="store_true", help="replace OUT if it exists")
     p.set_defaults(func=cmd_backup)
     p = sub.add_parser("restore", help="replace the database with the backup IN (not while a server runs on it)")
     p.add_argument("source", metavar="IN")
-    p.add_argument("--db", dest="db_path", type=Path, help="database file (default: var/migrant-desk.db)")
+    p.add_argument("--db", dest="db_path", help="database file or postgresql:// URL (default: var/migrant-desk.db)")
     p.add_argument("--force", action="store_true", help="restore even though a running server holds the "
                                                         "database (restart it afterwards)")
     p.set_defaults(func=cmd_restore)
@@ -340,12 +350,12 @@ def build_parser() -> argparse.ArgumentParser:
     p = kb.add_parser("export", help="write the published entries as OUT.jsonl or a YAML directory OUT")
     p.add_argument("out")
     p.add_argument("--from", dest="source", help="export this knowledge-base path instead of the database")
-    p.add_argument("--db", dest="db_path", type=Path, help="database file (default: var/migrant-desk.db)")
+    p.add_argument("--db", dest="db_path", help="database file or postgresql:// URL (default: var/migrant-desk.db)")
     p.add_argument("--kb", dest="kb_path", type=Path, help="seed for an empty database")
     p.set_defaults(func=cmd_kb_export)
     p = kb.add_parser("import", help="import and publish entries from a YAML directory or .jsonl into the database")
     p.add_argument("path")
-    p.add_argument("--db", dest="db_path", type=Path, help="database file (default: var/migrant-desk.db)")
+    p.add_argument("--db", dest="db_path", help="database file or postgresql:// URL (default: var/migrant-desk.db)")
     p.add_argument("--author", default="import", help="who the revisions are attributed to")
     p.set_defaults(func=cmd_kb_import)
 

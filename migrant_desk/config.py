@@ -18,7 +18,16 @@ class Settings(BaseSettings):
     index_dir: Path = Field(PROJECT_ROOT / "indexes", description="where the serving index lives")
     index_name: str = "default"
     db_path: Path = Field(PROJECT_ROOT / "var" / "migrant-desk.db", description="tickets, translation memory")
+    # PostgreSQL instead of the SQLite file, for several replicas on one database: postgresql://user@host/db
+    # (psycopg's URL; install the `postgres` extra). Unset, db_path is used.
+    database_url: str | None = Field(None, pattern=r"^(postgres(ql)?|sqlite)://",
+                                     description="postgresql://... to use PostgreSQL instead of db_path")
     cache_dir: Path = Field(Path.home() / ".cache" / "migrant-desk", description="converted model, embedding cache")
+    @property
+    def database(self) -> Path | str:
+        """Where the data is: the PostgreSQL URL when one is set, else the SQLite file (db.Store opens either)."""
+        return self.database_url or self.db_path
+
     model: str = Field(DEFAULT_MODEL, description="sentence-transformers model name or local path")
     # The default model runs on ONNX Runtime (no torch in the serving process); "torch" runs it through
     # sentence-transformers, as any other model does.

@@ -88,17 +88,17 @@ def open_knowledge_base(settings: Settings) -> tuple[db.Store, EditorialStore, l
 def open_published(settings: Settings) -> tuple[db.Store, EditorialStore, list[Entry], list[EntryProblem], int]:
     """open_knowledge_base, and the live version the entries were read at (live_versions.py: a server compares
     it with the database's to notice another replica's publish)."""
-    store = db.Store(settings.db_path)
+    store = db.open_store(settings)
     editorial = EditorialStore(store)
     problems: list[EntryProblem] = []
     if editorial.is_empty():
         seed, problems = load_entries(settings.kb_path)
         counts = editorial.import_entries(seed, author="seed")
-        log.warning("seeded the database %s from %s: %s", settings.db_path, settings.kb_path, counts)
+        log.warning("seeded the database %s from %s: %s", store.describe(), settings.kb_path, counts)
     version = live_versions.version(store.db, live_versions.KB)  # before the entries, never after
     entries = editorial.published_entries()
     if not entries:
-        raise StartupError(f"no published entries in {settings.db_path}; run `migrant-desk kb import PATH`")
+        raise StartupError(f"no published entries in {store.describe()}; run `migrant-desk kb import PATH`")
     return store, editorial, entries, problems, version
 
 

@@ -16,8 +16,6 @@ import secrets
 from dataclasses import dataclass
 from typing import Literal
 
-import sqlite_utils
-
 from . import db
 from .clock import iso, utcnow
 from .languages import SUPPORTED_LANGUAGES
@@ -55,8 +53,8 @@ MIGRATIONS = db.Migrations("users")
 
 
 @MIGRATIONS("auth-001-users")
-def _create_users(d: sqlite_utils.Database) -> None:
-    d.execute("""
+def _create_users(d: db.Database) -> None:
+    d.execute(d.dialect.ddl("""
         CREATE TABLE users (
             id INTEGER PRIMARY KEY AUTOINCREMENT,
             name TEXT NOT NULL UNIQUE,
@@ -68,7 +66,7 @@ def _create_users(d: sqlite_utils.Database) -> None:
             active INTEGER NOT NULL DEFAULT 1,
             created_at TEXT NOT NULL,
             deactivated_at TEXT
-        )""")
+        )"""))
 
 
 def hash_token(token: str) -> str:
@@ -97,7 +95,7 @@ def _validate(name: str, role: str, languages: list[str], capacity: int) -> None
         raise UserError("capacity: must be 0 or more")
 
 
-def create_user(database: sqlite_utils.Database, name: str, role: str, languages: list[str] | None = None,
+def create_user(database: db.Database, name: str, role: str, languages: list[str] | None = None,
                 teams: list[str] | None = None, capacity: int = DEFAULT_CAPACITY) -> tuple[User, str]:
     """Returns the user and their token; the token is not stored and cannot be shown again."""
     languages, teams = list(dict.fromkeys(languages or [])), list(dict.fromkeys(teams or []))
@@ -106,15 +104,13 @@ def create_user(database: sqlite_utils.Database, name: str, role: str, languages
     with db.transaction(database):
         if database.execute("SELECT 1 FROM users WHERE name = ?", [name]).fetchone():
             raise UserError(f"name {name!r}: a user with this name exists (rotate their token with `users token`)")
-        cursor = database.execute(
-            "INSERT INTO users (name, role, languages, teams, capacity, token_hash, created_at) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?)",
-            [name, role, json.dumps(languages), json.dumps(teams), capacity, hash_token(token), iso(utcnow())])
-        user_id = cursor.lastrowid
+        user_id = database.insert_row("users", {
+            "name": name, "role": role, "languages": json.dumps(languages), "teams": json.dumps(teams),
+            "capacity": capacity, "token_hash": hash_token(token), "created_at": iso(utcnow())})
     return get_user(database, user_id), token
 
 
-def rotate_token(database: sqlite_utils.Database, name: str) -> str:
+def rotate_token(database: db.Database, name: str) -> str:
     token = new_token(STAFF_TOKEN_PREFIX)
     with db.transaction(database):
         cursor = database.execute("UPDATE users SET token_hash = ? WHERE name = ?", [hash_token(token), name])
@@ -123,14 +119,14 @@ def rotate_token(database: sqlite_utils.Database, name: str) -> str:
     return token
 
 
-def get_user(database: sqlite_utils.Database, user_id: int) -> User:
-    rows = list(database["users"].rows_where("id = ?", [user_id]))
+def get_user(database: db.Database, user_id: int) -> User:
+    rows = list(database.query("SELECT * FROM users WHERE id = ?", [user_id]))
     if not rows:
         raise UserError(f"no user with id {user_id}")
     return User.from_row(rows[0])
 
 
-def actor_name(database: sqlite_utils.Database, actor: str) -> str | None:
+def actor_name(database: db.Database, actor: str) -> str | None:
     """A revision's author as a name: "user:3" -> "lan"; other actors ("import", "seed", "cli") have none."""
     if not actor.startswith("user:"):
         return None
@@ -140,26 +136,26 @@ def actor_name(database: sqlite_utils.Database, actor: str) -> str | None:
         return None
 
 
-def find_user(database: sqlite_utils.Database, name: str) -> User | None:
-    rows = list(database["users"].rows_where("name = ?", [name]))
+def find_user(database: db.Database, name: str) -> User | None:
+    rows = list(database.query("SELECT * FROM users WHERE name = ?", [name]))
     return User.from_row(rows[0]) if rows else None
 
 
-def list_users(database: sqlite_utils.Database) -> list[User]:
-    return [User.from_row(r) for r in database["users"].rows_where(order_by="id")]
+def list_users(database: db.Database) -> list[User]:
+    return [User.from_row(r) for r in database.query("SELECT * FROM users ORDER BY id")]
 
 
-def user_for_token_hash(database: sqlite_utils.Database, digest: str) -> User | None:
+def user_for_token_hash(database: db.Database, digest: str) -> User | None:
     """The active user whose token has this hash (a deactivated user's token opens nothing)."""
-    rows = list(database["users"].rows_where("token_hash = ? AND active = 1", [digest]))
+    rows = list(database.query("SELECT * FROM users WHERE token_hash = ? AND active = 1", [digest]))
     return User.from_row(rows[0]) if rows else None
 
 
-def is_active(database: sqlite_utils.Database, user_id: int) -> bool:
+def is_active(database: db.Database, user_id: int) -> bool:
     row = database.execute("SELECT active FROM users WHERE id = ?", [user_id]).fetchone()
     return bool(row and row[0])
 
 
-def deactivate(database: sqlite_utils.Database, user_id: int, at: str) -> None:
+def deactivate(database: db.Database, user_id: int, at: str) -> None:
     """Inside the caller's transaction (tickets' release_all: the user's tickets go back in the same one)."""
     database.execute("UPDATE users SET active = 0, deactivated_at = ? WHERE id = ?", [at, user_id])

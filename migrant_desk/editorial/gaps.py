@@ -16,7 +16,6 @@ from collections import Counter
 from typing import Literal
 
 import numpy as np
-import sqlite_utils
 from pydantic import BaseModel
 
 from .. import db
@@ -44,15 +43,15 @@ class GapGroup(BaseModel):
     question_ids: list[int]
 
 
-def log_question(database: sqlite_utils.Database, text: str, lang: str, outcome: Outcome, vector: np.ndarray,
+def log_question(database: db.Database, text: str, lang: str, outcome: Outcome, vector: np.ndarray,
                  top_entry: str | None = None, confidence: float | None = None) -> int:
     row = {"created_at": iso(utcnow()), "lang": lang, "text": redact(text), "outcome": outcome,
            "top_entry": top_entry, "confidence": confidence,
            "vector": np.asarray(vector, dtype=np.float32).tobytes()}
-    return database["question_log"].insert(row).last_pk
+    return database.insert_row("question_log", row)
 
 
-def prune(database: sqlite_utils.Database, retention_days: int, max_rows: int) -> int:
+def prune(database: db.Database, retention_days: int, max_rows: int) -> int:
     """Delete logged questions older than `retention_days` and all but the newest `max_rows`; returns how many.
     Why both: the log holds migrants' (redacted) words, kept only as long as README says, and the report's
     average-linkage grouping is quadratic in the rows it reads (5.9 s and 393 MB at 6,000 rows, issue 12)."""
@@ -70,7 +69,7 @@ def cluster(vectors: np.ndarray, cut: float = DEFAULT_CUT) -> list[int]:
     return grouping.cluster(vectors, cut)
 
 
-def report(database: sqlite_utils.Database, cut: float = DEFAULT_CUT, include_resolved: bool = False,
+def report(database: db.Database, cut: float = DEFAULT_CUT, include_resolved: bool = False,
            examples: int = 3) -> list[GapGroup]:
     where = "" if include_resolved else "WHERE resolved_entry IS NULL"
     count = database.execute(f"SELECT COUNT(*) FROM question_log {where}").fetchone()[0]
@@ -107,7 +106,7 @@ def report(database: sqlite_utils.Database, cut: float = DEFAULT_CUT, include_re
     return out
 
 
-def resolve(database: sqlite_utils.Database, gap_id: int, entry_id: str, cut: float = DEFAULT_CUT) -> int:
+def resolve(database: db.Database, gap_id: int, entry_id: str, cut: float = DEFAULT_CUT) -> int:
     """Mark the open group that contains question `gap_id` as answered by `entry_id`; returns questions marked."""
     group = next((g for g in report(database, cut) if gap_id in g.question_ids), None)
     if group is None:
@@ -120,7 +119,7 @@ def resolve(database: sqlite_utils.Database, gap_id: int, entry_id: str, cut: fl
     return len(group.question_ids)
 
 
-def resolved_summary(database: sqlite_utils.Database) -> list[dict]:
+def resolved_summary(database: db.Database) -> list[dict]:
     return [{"entry_id": r[0], "questions": r[1], "resolved_at": r[2]} for r in database.execute(
         "SELECT resolved_entry, COUNT(*), MAX(resolved_at) FROM question_log WHERE resolved_entry IS NOT NULL "
         "GROUP BY resolved_entry ORDER BY MAX(resolved_at) DESC")]

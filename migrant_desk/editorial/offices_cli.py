@@ -12,15 +12,17 @@ import sys
 from pathlib import Path
 
 from ..config import Settings
-from ..db import Store
+from ..db import open_store
 from .offices_files import open_directory, read_file, write_files
 from .offices_store import OfficeStore, known_districts
 
 
 def _open(args: argparse.Namespace) -> OfficeStore:
-    overrides = {k: v for k, v in (("db_path", args.db), ("kb_path", args.kb)) if v is not None}
-    settings = Settings(**overrides)
-    database = Store(settings.db_path).db
+    from ..cli import database_overrides
+
+    overrides = {"kb_path": args.kb} if args.kb is not None else {}
+    settings = Settings(**overrides, **database_overrides(args.db))
+    database = open_store(settings).db
     directory = open_directory(database, settings.kb_path)  # districts are checked against its regions.json
     return OfficeStore(database, known_districts(directory.districts))
 
@@ -64,7 +66,8 @@ def register(sub: argparse._SubParsersAction) -> None:
         dest="action", required=True)
 
     def common(p: argparse.ArgumentParser) -> None:
-        p.add_argument("--db", type=Path, help="the service database (default: MIGRANT_DESK_DB_PATH or var/)")
+        p.add_argument("--db", help="the service database, a file or a postgresql:// URL (default: "
+                                    "MIGRANT_DESK_DATABASE_URL, MIGRANT_DESK_DB_PATH or var/)")
         p.add_argument("--kb", type=Path, help="knowledge base whose offices/ seeds the database and gives regions.json")
 
     p = offices.add_parser("export", help="write the published office records as DIR/<kind>.json")

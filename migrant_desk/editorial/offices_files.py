@@ -11,8 +11,7 @@ import logging
 import threading
 from pathlib import Path
 
-import sqlite_utils
-
+from .. import db
 from ..knowledge_base import EntryProblem
 from ..offices import OfficeDirectory, load_regions, office_files, offices_folder
 from .offices_store import OfficeStore, known_districts
@@ -53,7 +52,7 @@ def seed(store: OfficeStore, folder: Path) -> dict[str, int]:
     return store.import_records(fresh, author="seed", only_new=True) if fresh else {}
 
 
-def open_directory(database: sqlite_utils.Database, kb_path: Path) -> OfficeDirectory:
+def open_directory(database: db.Database, kb_path: Path) -> OfficeDirectory:
     """The live directory at start: new file records seeded, then the published records of the database."""
     folder = offices_folder(kb_path)
     provinces, districts = load_regions(folder)

@@ -20,7 +20,6 @@ import json
 import re
 from dataclasses import dataclass
 
-import sqlite_utils
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from .. import db, live_versions
@@ -43,10 +42,10 @@ MIGRATIONS = db.Migrations("offices")  # applied after the editorial domain (mig
 
 
 @MIGRATIONS("offices-001-records")
-def _create_tables(d: sqlite_utils.Database) -> None:
+def _create_tables(d: db.Database) -> None:
     # position: the record's place in its file (seed order, new records last), so export and the live
     # directory keep the files' order.
-    d.execute("""
+    d.execute(d.dialect.ddl("""
         CREATE TABLE office_records (
             id TEXT PRIMARY KEY,
             position INTEGER NOT NULL,
@@ -54,8 +53,8 @@ def _create_tables(d: sqlite_utils.Database) -> None:
             published_revision INTEGER,
             review_approved_revision INTEGER,
             review_approved_by TEXT
-        )""")
-    d.execute("""
+        )"""))
+    d.execute(d.dialect.ddl("""
         CREATE TABLE office_revisions (
             office_id TEXT NOT NULL REFERENCES office_records(id),
             number INTEGER NOT NULL,
@@ -64,7 +63,7 @@ def _create_tables(d: sqlite_utils.Database) -> None:
             created_at TEXT NOT NULL,
             note TEXT NOT NULL DEFAULT '',
             PRIMARY KEY (office_id, number)
-        )""")
+        )"""))
 
 
 class OfficeError(EditError):
@@ -241,16 +240,15 @@ def _file_order(data: dict, position: int) -> tuple[str, int]:
 
 @dataclass
 class OfficeStore:
-    database: sqlite_utils.Database
+    database: db.Database
     known: frozenset[tuple[str, str]]  # (province, district) in regions.json
 
     # ---- reading -------------------------------------------------------------------------------------
     def _row(self, office_id: str) -> dict:
-        cursor = self.database.execute("SELECT * FROM office_records WHERE id = ?", [office_id])
-        row = cursor.fetchone()
-        if row is None:
+        rows = list(self.database.query("SELECT * FROM office_records WHERE id = ?", [office_id]))
+        if not rows:
             raise OfficeError(ErrorCode.OFFICE_NOT_FOUND, f"No office with id '{office_id}'.")
-        return dict(zip([c[0] for c in cursor.description], row))
+        return rows[0]
 
     def revision_data(self, office_id: str, number: int) -> dict:
         row = self.database.execute("SELECT data FROM office_revisions WHERE office_id = ? AND number = ?",

@@ -4,7 +4,6 @@ the publish log. Applied in this order by migrant_desk.db.migrate (the order of 
 
 from __future__ import annotations
 
-import sqlite_utils
 
 from .. import db
 
@@ -12,8 +11,8 @@ MIGRATIONS = db.Migrations("editorial")
 
 
 @MIGRATIONS("editorial-001-entries")
-def _create_tables(d: sqlite_utils.Database) -> None:
-    d.execute("""
+def _create_tables(d: db.Database) -> None:
+    d.execute(d.dialect.ddl("""
         CREATE TABLE kb_entries (
             id TEXT PRIMARY KEY,
             head_revision INTEGER NOT NULL,
@@ -21,8 +20,8 @@ def _create_tables(d: sqlite_utils.Database) -> None:
             archived INTEGER NOT NULL DEFAULT 0,
             review_approved_revision INTEGER,
             review_approved_by TEXT
-        )""")
-    d.execute("""
+        )"""))
+    d.execute(d.dialect.ddl("""
         CREATE TABLE kb_revisions (
             entry_id TEXT NOT NULL REFERENCES kb_entries(id),
             number INTEGER NOT NULL,
@@ -31,8 +30,8 @@ def _create_tables(d: sqlite_utils.Database) -> None:
             created_at TEXT NOT NULL,
             note TEXT NOT NULL DEFAULT '',
             PRIMARY KEY (entry_id, number)
-        )""")
-    d.execute("""
+        )"""))
+    d.execute(d.dialect.ddl("""
         CREATE TABLE kb_variant_status (
             entry_id TEXT NOT NULL REFERENCES kb_entries(id),
             lang TEXT NOT NULL,
@@ -41,12 +40,12 @@ def _create_tables(d: sqlite_utils.Database) -> None:
             source_hash TEXT,
             updated_at TEXT NOT NULL,
             PRIMARY KEY (entry_id, lang)
-        )""")
+        )"""))
 
 
 @MIGRATIONS("editorial-002-question-log")
-def _create_log(d: sqlite_utils.Database) -> None:
-    d.execute("""
+def _create_log(d: db.Database) -> None:
+    d.execute(d.dialect.ddl("""
         CREATE TABLE question_log (
             id INTEGER PRIMARY KEY AUTOINCREMENT,
             created_at TEXT NOT NULL,
@@ -58,18 +57,18 @@ def _create_log(d: sqlite_utils.Database) -> None:
             vector BLOB NOT NULL,
             resolved_entry TEXT,
             resolved_at TEXT
-        )""")
+        )"""))
 
 
 @MIGRATIONS("editorial-003-publishes")
-def _create_publish_log(d: sqlite_utils.Database) -> None:
+def _create_publish_log(d: db.Database) -> None:
     # When each revision went live and who published it: the reports compare an entry's outcomes before and
     # after (reports/). Seeding and `kb import` publish too, but are not an editor's change: not logged.
-    d.execute("""
+    d.execute(d.dialect.ddl("""
         CREATE TABLE kb_publishes (
             id INTEGER PRIMARY KEY AUTOINCREMENT,
             entry_id TEXT NOT NULL REFERENCES kb_entries(id),
             revision INTEGER NOT NULL,
             published_at TEXT NOT NULL,
             published_by TEXT NOT NULL
-        )""")
+        )"""))

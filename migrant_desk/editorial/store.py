@@ -19,7 +19,6 @@ import json
 from dataclasses import dataclass
 from typing import Literal
 
-import sqlite_utils
 import yaml
 from pydantic import BaseModel, ValidationError
 
@@ -92,19 +91,18 @@ class EditorialStore:
     """`source`: a Store (its connection for the calling thread is used: the publisher and request threads
     share one EditorialStore) or one connection (single-threaded use: the CLI, tests)."""
 
-    source: db.Store | sqlite_utils.Database
+    source: db.Store | db.Database
 
     @property
-    def database(self) -> sqlite_utils.Database:
+    def database(self) -> db.Database:
         return self.source.db if isinstance(self.source, db.Store) else self.source
 
     # ---- reading -------------------------------------------------------------------------------------
     def _row(self, entry_id: str) -> dict:
-        row = self.database.execute("SELECT * FROM kb_entries WHERE id = ?", [entry_id]).fetchone()
-        if row is None:
+        rows = list(self.database.query("SELECT * FROM kb_entries WHERE id = ?", [entry_id]))
+        if not rows:
             raise EditError(ErrorCode.ENTRY_NOT_FOUND, f"No entry with id '{entry_id}'.")
-        cols = [c[0] for c in self.database.execute("SELECT * FROM kb_entries LIMIT 0").description]
-        return dict(zip(cols, row))
+        return rows[0]
 
     def revision_data(self, entry_id: str, number: int) -> dict:
         row = self.database.execute("SELECT data FROM kb_revisions WHERE entry_id = ? AND number = ?",
@@ -204,8 +202,10 @@ class EditorialStore:
                 if source_lang and old[lang][3] != text_hash(entry.translations.get(source_lang)):
                     status = "stale"
             self.database.execute(
-                "INSERT OR REPLACE INTO kb_variant_status (entry_id, lang, status, source_lang, source_hash, updated_at) "
-                "VALUES (?, ?, ?, ?, ?, ?)", [entry.id, lang, status, source_lang, source_hash, now])
+                "INSERT INTO kb_variant_status (entry_id, lang, status, source_lang, source_hash, updated_at) "
+                "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (entry_id, lang) DO UPDATE SET status = excluded.status, "
+                "source_lang = excluded.source_lang, source_hash = excluded.source_hash, "
+                "updated_at = excluded.updated_at", [entry.id, lang, status, source_lang, source_hash, now])
 
     def save(self, data: dict, author: str, note: str = "", create: bool = False,
              statuses: dict[str, VariantStatus] | None = None) -> int:

@@ -17,7 +17,7 @@ MIGRATIONS = db.Migrations("feedback")
 
 @MIGRATIONS("feedback-001-answers")
 def _create(d) -> None:
-    d.execute("""
+    d.execute(d.dialect.ddl("""
         CREATE TABLE answer_feedback (
             id INTEGER PRIMARY KEY AUTOINCREMENT,
             day TEXT NOT NULL,
@@ -25,7 +25,7 @@ def _create(d) -> None:
             entry_id TEXT NOT NULL,
             band TEXT NOT NULL CHECK (band IN ('high','medium')),
             helpful INTEGER NOT NULL CHECK (helpful IN (0, 1))
-        )""")
+        )"""))
 
 
 class BandFeedback(BaseModel):
@@ -39,12 +39,12 @@ class FeedbackSummary(BaseModel):
     most_said_no: list[dict] = Field(description="entries with the most 'no', with their counts per language")
 
 
-def record(database, lang: str, entry_id: str, band: str, helpful: bool) -> None:
-    database["answer_feedback"].insert({"day": utcnow().date().isoformat(), "lang": lang, "entry_id": entry_id,
-                                        "band": band, "helpful": int(helpful)})
+def record(database: db.Database, lang: str, entry_id: str, band: str, helpful: bool) -> None:
+    database.insert_row("answer_feedback", {"day": utcnow().date().isoformat(), "lang": lang, "entry_id": entry_id,
+                                            "band": band, "helpful": int(helpful)})
 
 
-def summary(database) -> FeedbackSummary:
+def summary(database: db.Database) -> FeedbackSummary:
     bands = {}
     for band in ("high", "medium"):
         yes, no = database.execute(

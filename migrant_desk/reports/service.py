@@ -8,8 +8,7 @@ import datetime as dt
 import io
 from collections.abc import Iterable, Sequence
 
-import sqlite_utils
-
+from .. import db
 from ..editorial import gaps
 from . import charts, store
 
@@ -18,7 +17,7 @@ OUTCOME_CHARTS = ("questions-per-day", "outcomes-by-language", "outcomes-by-cate
 CHART_IDS = (*OUTCOME_CHARTS, "handoffs-sla", "content-gaps", "publish-effect")
 
 
-def report_charts(database: sqlite_utils.Database, since: dt.date, until: dt.date, lang: str,
+def report_charts(database: db.Database, since: dt.date, until: dt.date, lang: str,
                   now: dt.datetime, only: str | None = None) -> list[charts.Chart]:
     """Every chart (or only the one with id `only`). Counts must be flushed to the database first."""
     wanted = set(CHART_IDS) if only is None else {only}

@@ -9,15 +9,16 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import sys
-from pathlib import Path
 
 from .. import auth
 from ..config import Settings
-from ..db import Store
+from ..db import Store, open_store
 
 
 def _store(args: argparse.Namespace) -> Store:
-    return Store(args.db or Settings().db_path)
+    from ..cli import database_overrides
+
+    return open_store(Settings(**database_overrides(args.db)))
 
 
 def _split(value: str | None) -> list[str]:
@@ -110,7 +111,8 @@ def cmd_tickets_purge(args: argparse.Namespace) -> int:
 
 def register(sub: argparse._SubParsersAction) -> None:
     def db_option(p: argparse.ArgumentParser) -> None:
-        p.add_argument("--db", type=Path, help="the service database (default: MIGRANT_DESK_DB_PATH or var/)")
+        p.add_argument("--db", help="the service database, a file or a postgresql:// URL (default: "
+                                    "MIGRANT_DESK_DATABASE_URL, MIGRANT_DESK_DB_PATH or var/)")
 
     users = sub.add_parser("users", help="staff accounts and their tokens").add_subparsers(dest="action",
                                                                                            required=True)

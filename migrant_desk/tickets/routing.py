@@ -11,23 +11,23 @@ Order, best first:
 A ticket meant for a team goes to that team's members, unless no active counselor belongs to the team (then to
 anyone, so it is never stuck). A counselor at capacity gets nothing.
 
-`pick` runs inside the caller's BEGIN IMMEDIATE transaction: the choice and the update that takes the ticket
-happen under one write lock, so two counselors (threads or processes) can never take the same ticket. The order
-above is one query (TicketStore.best_queued); this module says what goes into it.
+`pick` runs inside the caller's write transaction: the choice and the update that takes the ticket happen under
+one write lock (SQLite's BEGIN IMMEDIATE; on PostgreSQL the database-wide advisory lock of pg.py, and the row
+is also read FOR UPDATE SKIP LOCKED), so two counselors (threads, processes or replicas) can never take the same
+ticket. The order above is one query (TicketStore.best_queued); this module says what goes into it.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 
-import sqlite_utils
-
 from ..clock import iso
+from ..db import Database
 from ..users import User
 from .store import TicketStore
 
 
-def pick(database: sqlite_utils.Database, user: User, staff: list[dict], now: dt.datetime,
+def pick(database: Database, user: User, staff: list[dict], now: dt.datetime,
          spill_after: dt.timedelta) -> int | None:
     """The id of the best `new` ticket for `user`, or None."""
     return TicketStore.best_queued(

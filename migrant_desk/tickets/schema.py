@@ -2,13 +2,12 @@
 domain's run first, see migrant_desk/schema.py, because tickets and messages refer to users).
 
 Plain SQL rather than sqlite-utils' `create`, because ids use AUTOINCREMENT: a purged ticket's id is never
-handed out again, so the anonymous audit line left by a purge can never be confused with a later ticket.
+handed out again, so the anonymous audit line left by a purge can never be confused with a later ticket. Written
+in SQLite's words; db.Dialect.ddl gives PostgreSQL's (an identity column keeps the same promise).
 Timestamps are UTC ISO-8601 strings of one fixed width (see clock.py), so they sort as text.
 """
 
 from __future__ import annotations
-
-import sqlite_utils
 
 from .. import db
 
@@ -16,11 +15,11 @@ MIGRATIONS = db.Migrations("tickets")
 
 
 @MIGRATIONS("tickets-001-create")
-def create_tables(d: sqlite_utils.Database) -> None:
+def create_tables(d: db.Database) -> None:
     # One statement at a time: executescript() would COMMIT the migration's transaction half-way.
     for statement in _SCHEMA.split(";\n"):
         if statement.strip():
-            d.execute(statement)
+            d.execute(d.dialect.ddl(statement))
 
 
 _SCHEMA = """

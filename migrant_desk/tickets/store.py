@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import json
 
-import sqlite_utils
-
 from .. import db
 from .models import ACTIVE_STATUSES, CLOSED, HELD_STATUSES, NEW, RESOLVED
 
@@ -29,13 +27,13 @@ def _in_list(prefix: str, values: list[str], params: dict) -> str:
     """`(:p0, :p1, ...)` for an IN clause. An empty list becomes an empty subquery, which IN never matches and
     NOT IN always does (a literal `(NULL)` would make NOT IN unknown)."""
     if not values:
-        return "(SELECT NULL WHERE 0)"
+        return "(SELECT NULL WHERE 1 = 0)"
     names = [f":{prefix}{i}" for i in range(len(values))]
     params.update({f"{prefix}{i}": v for i, v in enumerate(values)})
     return f"({', '.join(names)})"
 
 
-def ticket_id_for_token_hash(database: sqlite_utils.Database, digest: str) -> int | None:
+def ticket_id_for_token_hash(database: db.Database, digest: str) -> int | None:
     """The ticket a migrant's token opens (by the token's hash), or None."""
     row = database.execute("SELECT id FROM tickets WHERE access_token_hash = ?", [digest]).fetchone()
     return row[0] if row else None
@@ -46,7 +44,7 @@ class TicketStore:
         self.store = store
 
     @property
-    def db(self) -> sqlite_utils.Database:
+    def db(self) -> db.Database:
         return self.store.db
 
     def transaction(self):
@@ -54,12 +52,12 @@ class TicketStore:
 
     # --- reading ------------------------------------------------------------------------------------------
 
-    def ticket(self, ticket_id: int, database: sqlite_utils.Database | None = None) -> dict | None:
+    def ticket(self, ticket_id: int, database: db.Database | None = None) -> dict | None:
         rows = list((database or self.db).query("SELECT * FROM tickets WHERE id = ?", [ticket_id]))
         return rows[0] if rows else None
 
     def active_for_conversation(self, conversation_id: str,
-                                database: sqlite_utils.Database | None = None) -> dict | None:
+                                database: db.Database | None = None) -> dict | None:
         """The conversation's ticket that still belongs to a human (at most one exists), or None."""
         rows = list((database or self.db).query(
             f"SELECT * FROM tickets WHERE conversation_id = ? AND status IN {ACTIVE_SQL} ORDER BY id DESC LIMIT 1",
@@ -117,60 +115,57 @@ class TicketStore:
     def user_names(self) -> dict[int, str]:
         return {r["id"]: r["name"] for r in self.db.query("SELECT id, name FROM users")}
 
-    def staff(self, database: sqlite_utils.Database | None = None) -> list[dict]:
+    def staff(self, database: db.Database | None = None) -> list[dict]:
         """Active users who can take tickets (counselors and admins), with their languages and teams."""
         rows = (database or self.db).query(
             "SELECT id, name, role, languages, teams, capacity FROM users WHERE active = 1 "
             "AND role IN ('counselor','admin')")
         return [{**r, "languages": json.loads(r["languages"]), "teams": json.loads(r["teams"])} for r in rows]
 
-    def spoken_languages(self, database: sqlite_utils.Database | None = None) -> set[str]:
+    def spoken_languages(self, database: db.Database | None = None) -> set[str]:
         return {code for person in self.staff(database) for code in person["languages"]}
 
-    def held_count(self, user_id: int, database: sqlite_utils.Database | None = None) -> int:
+    def held_count(self, user_id: int, database: db.Database | None = None) -> int:
         return (database or self.db).execute(
             f"SELECT COUNT(*) FROM tickets WHERE assigned_to = ? AND status IN {HELD_SQL}", [user_id]).fetchone()[0]
 
-    def held_by(self, database: sqlite_utils.Database, user_id: int) -> list[dict]:
+    def held_by(self, database: db.Database, user_id: int) -> list[dict]:
         return list(database.query(f"SELECT * FROM tickets WHERE assigned_to = ? AND status IN {HELD_SQL} ORDER BY id",
                                    [user_id]))
 
-    def resolved_before(self, cutoff: str, database: sqlite_utils.Database | None = None,
+    def resolved_before(self, cutoff: str, database: db.Database | None = None,
                         limit: int | None = None) -> list[dict]:
         """Resolved tickets whose resolution is older than `cutoff` (their reopen window has passed)."""
         return list((database or self.db).query(
             f"SELECT * FROM tickets WHERE status = '{RESOLVED}' AND resolved_at < ? ORDER BY id"
             + (f" LIMIT {int(limit)}" if limit else ""), [cutoff]))
 
-    def closed_before(self, database: sqlite_utils.Database, cutoff: str) -> list[dict]:
+    def closed_before(self, database: db.Database, cutoff: str) -> list[dict]:
         return list(database.query(f"SELECT id, closed_at FROM tickets WHERE status = '{CLOSED}' AND closed_at < ? "
                                    "ORDER BY id", [cutoff]))
 
-    def message_count(self, ticket_id: int, database: sqlite_utils.Database | None = None) -> int:
+    def message_count(self, ticket_id: int, database: db.Database | None = None) -> int:
         return (database or self.db).execute("SELECT COUNT(*) FROM messages WHERE ticket_id = ?",
                                              [ticket_id]).fetchone()[0]
 
-    def idempotency(self, key_hash: str, database: sqlite_utils.Database | None = None) -> dict | None:
+    def idempotency(self, key_hash: str, database: db.Database | None = None) -> dict | None:
         rows = list((database or self.db).query("SELECT * FROM idempotency_keys WHERE key_hash = ?", [key_hash]))
         return rows[0] if rows else None
 
     # --- writing (inside the caller's transaction) -----------------------------------------------------------
 
     @staticmethod
-    def insert(database: sqlite_utils.Database, table: str, values: dict) -> int:
-        columns = list(values)
-        cursor = database.execute(
-            f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' for _ in columns)})",
-            [values[c] for c in columns])
-        return cursor.lastrowid
+    def insert(database: db.Database, table: str, values: dict) -> int | None:
+        """The new row's id (None for idempotency_keys, whose key is the hash it is given)."""
+        return database.insert_row(table, values, pk=None if table == "idempotency_keys" else "id")
 
     @staticmethod
-    def update(database: sqlite_utils.Database, ticket_id: int, values: dict) -> None:
+    def update(database: db.Database, ticket_id: int, values: dict) -> None:
         sets = ", ".join(f"{column} = ?" for column in values)
         database.execute(f"UPDATE tickets SET {sets} WHERE id = ?", [*values.values(), ticket_id])
 
     @staticmethod
-    def event(database: sqlite_utils.Database, ticket_id: int, at: str, actor: str, action: str,
+    def event(database: db.Database, ticket_id: int, at: str, actor: str, action: str,
               from_value: object = None, to_value: object = None) -> None:
         database.execute(
             "INSERT INTO events (ticket_id, at, actor, action, from_value, to_value) VALUES (?, ?, ?, ?, ?, ?)",
@@ -178,7 +173,7 @@ class TicketStore:
              None if to_value is None else str(to_value)])
 
     @staticmethod
-    def best_queued(database: sqlite_utils.Database, mine: list[str], spoken: list[str], my_teams: list[str],
+    def best_queued(database: db.Database, mine: list[str], spoken: list[str], my_teams: list[str],
                     staffed_teams: list[str], spill_cutoff: str) -> int | None:
         """The first queued ticket in routing.py's order: language tier (0 a language of the counselor's, 1 one
         no active counselor speaks, 2 another's, only once created before `spill_cutoff`), then priority, first
@@ -193,17 +188,17 @@ class TicketStore:
               AND (t.team IS NULL OR t.team IN {my_teams_sql} OR t.team NOT IN {staffed_sql})
               AND ({tier} < 2 OR t.created_at <= :spill_cutoff)
             ORDER BY tier, {PRIORITY_RANK_SQL} DESC, t.first_response_due, t.created_at, t.id
-            LIMIT 1"""
+            LIMIT 1{database.dialect.skip_locked("t")}"""
         row = database.execute(sql, params).fetchone()
         return row[0] if row else None
 
     @staticmethod
-    def delete(database: sqlite_utils.Database, ticket_id: int) -> None:
+    def delete(database: db.Database, ticket_id: int) -> None:
         """The ticket with its audit trail; messages and idempotency keys go with it (ON DELETE CASCADE)."""
         database.execute("DELETE FROM events WHERE ticket_id = ?", [ticket_id])
         database.execute("DELETE FROM tickets WHERE id = ?", [ticket_id])
 
     @staticmethod
-    def ensure_teams(database: sqlite_utils.Database, names: list[str], at: str) -> None:
+    def ensure_teams(database: db.Database, names: list[str], at: str) -> None:
         for name in names:
-            database.execute("INSERT OR IGNORE INTO teams (name, created_at) VALUES (?, ?)", [name, at])
+            database.execute("INSERT INTO teams (name, created_at) VALUES (?, ?) ON CONFLICT DO NOTHING", [name, at])

@@ -104,10 +104,10 @@ def cmd_pretranslate(args: argparse.Namespace) -> int:
 
 
 def cmd_memory(args: argparse.Namespace) -> int:
-    from ..db import Store
+    from ..db import open_store
     from .memory import TranslationMemory
 
-    memory = TranslationMemory(Store(Settings().db_path))
+    memory = TranslationMemory(open_store(Settings()))
     for row in memory.rows(status=args.status, target_lang=args.lang, limit=args.limit):
         verdict = "passed" if row.gate_passed else f"rejected ({', '.join(row.gate_reasons)})"
         print(f"#{row.id} [{row.status}] {row.source_lang}->{row.target_lang} {row.ref or ''} gate {verdict} "
@@ -117,10 +117,10 @@ def cmd_memory(args: argparse.Namespace) -> int:
 
 
 def cmd_review(args: argparse.Namespace) -> int:
-    from ..db import Store
+    from ..db import open_store
     from .memory import TranslationMemory
 
-    memory = TranslationMemory(Store(Settings().db_path))
+    memory = TranslationMemory(open_store(Settings()))
     text = Path(args.text_file).read_text(encoding="utf-8") if args.text_file else None
     try:
         row = memory.review(args.id, args.reviewer, text)

@@ -20,7 +20,6 @@ from collections import Counter
 from collections.abc import Iterable
 from typing import Literal
 
-import sqlite_utils
 from pydantic import BaseModel
 
 from .. import db
@@ -67,7 +66,7 @@ class TranslationMemory:
         self.store = store
 
     @property
-    def _db(self) -> sqlite_utils.Database:
+    def _db(self) -> db.Database:
         return self.store.db
 
     def get(self, text: str, source_lang: str, target_lang: str, model_id: str) -> MemoryRow | None:
@@ -102,12 +101,11 @@ class TranslationMemory:
                       "gate_passed": int(gate_passed), "gate_score": gate_score,
                       "gate_reasons": json.dumps(list(gate_reasons)), "ref": ref, "updated_at": now}
             if existing:
-                self._db[TABLE].update(existing[0]["id"], values)
+                db.update_row(self._db, TABLE, existing[0]["id"], values)
                 row_id = existing[0]["id"]
             else:
-                row_id = self._db[TABLE].insert({**dict(zip(("source_hash", "source_lang", "target_lang",
-                                                             "model_id"), key)), **values,
-                                                 "created_at": now}).last_pk
+                row_id = self._db.insert_row(TABLE, {**dict(zip(("source_hash", "source_lang", "target_lang",
+                                                                 "model_id"), key)), **values, "created_at": now})
         return self.by_id(row_id)
 
     def by_id(self, row_id: int) -> MemoryRow:
@@ -127,7 +125,7 @@ class TranslationMemory:
                 raise ValueError("a reviewed translation cannot be empty")
             changes["text"] = text.strip()
         with self.store.transaction():
-            self._db[TABLE].update(row_id, changes)
+            db.update_row(self._db, TABLE, row_id, changes)
         return self.by_id(row_id)
 
     def sync_sources(self, current: set[tuple[str, str]]) -> tuple[int, int]:
@@ -141,11 +139,11 @@ class TranslationMemory:
             for r in rows:
                 live = (r["source_hash"], r["source_lang"]) in current
                 if not live and r["status"] != "stale":
-                    self._db[TABLE].update(r["id"], {"status": "stale", "previous_status": r["status"],
+                    db.update_row(self._db, TABLE, r["id"], {"status": "stale", "previous_status": r["status"],
                                                      "updated_at": now})
                     staled += 1
                 elif live and r["status"] == "stale":
-                    self._db[TABLE].update(r["id"], {"status": r["previous_status"] or "machine",
+                    db.update_row(self._db, TABLE, r["id"], {"status": r["previous_status"] or "machine",
                                                      "previous_status": None, "updated_at": now})
                     restored += 1
         return staled, restored

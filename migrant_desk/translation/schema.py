@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sqlite_utils
 
 from .. import db
 
@@ -11,8 +10,8 @@ MIGRATIONS = db.Migrations("translation")
 
 
 @MIGRATIONS("translation-001-memory")
-def _create_memory(d: sqlite_utils.Database) -> None:
-    d.execute(f"""
+def _create_memory(d: db.Database) -> None:
+    d.execute(d.dialect.ddl(f"""
         CREATE TABLE {TABLE} (
             id INTEGER PRIMARY KEY AUTOINCREMENT,
             source_hash TEXT NOT NULL,
@@ -31,6 +30,6 @@ def _create_memory(d: sqlite_utils.Database) -> None:
             created_at TEXT NOT NULL,
             updated_at TEXT NOT NULL,
             UNIQUE (source_hash, source_lang, target_lang, model_id)
-        )""")
+        )"""))
     d.execute(f"CREATE INDEX {TABLE}_lookup ON {TABLE} (source_hash, source_lang, target_lang, status)")
     d.execute(f"CREATE INDEX {TABLE}_ref ON {TABLE} (ref)")
