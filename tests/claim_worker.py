@@ -7,17 +7,15 @@ quickly instead of hanging it.
 
 from __future__ import annotations
 
-from pathlib import Path
 
-
-def race(db_path: str, user_name: str, rounds: int, start, done, results) -> None:
+def race(database_url: str, user_name: str, rounds: int, start, done, results) -> None:
     from migrant_desk import auth
     from migrant_desk.db import Store
     from migrant_desk.tickets.service import TicketError, TicketService
 
     claimed, errors = [], []
     try:
-        service = TicketService(Store(Path(db_path)))
+        service = TicketService(Store(database_url))
         user = auth.find_user(service.tickets.db, user_name)
         for round_no in range(rounds):
             start.wait()  # the parent has queued this round's tickets

@@ -42,6 +42,49 @@ def embedder(cache_dir):
     return make_embedder(Settings(cache_dir=cache_dir))
 
 
+# The store-level and API tests run on both engines: a test that takes `database_url` runs once on a SQLite file
+# and once on a database of its own in a throwaway PostgreSQL cluster (tests/pg.py), started on first use and
+# stopped at the end of the session. Run one engine with `-k sqlite` or `-k postgresql`.
+ENGINES = ["sqlite", "postgresql"]
+
+
+@pytest.fixture(scope="session")
+def pg_cluster():
+    from tests.pg import Cluster
+
+    cluster = Cluster().start()
+    try:
+        cluster.prepare_template()
+        yield cluster
+    finally:
+        cluster.stop()
+
+
+def new_database(request, engine: str, folder: Path):
+    """(url, drop): a fresh, migrated database on `engine`, and how to remove it."""
+    if engine == "sqlite":
+        return f"sqlite:///{folder.resolve() / 'migrant-desk.db'}", lambda: None
+    cluster = request.getfixturevalue("pg_cluster")
+    url = cluster.new_database()
+    return url, lambda: cluster.drop_database(url)
+
+
+@pytest.fixture(params=ENGINES)
+def database_url(request, tmp_path):
+    """A fresh database for one test: `sqlite:////tmp/.../migrant-desk.db` or `postgresql://...`."""
+    url, drop = new_database(request, request.param, tmp_path)
+    yield url
+    drop()
+
+
+@pytest.fixture(scope="module", params=ENGINES)
+def module_database_url(request, tmp_path_factory):
+    """The same, shared by a module's tests (for fixtures that start a whole runtime)."""
+    url, drop = new_database(request, request.param, tmp_path_factory.mktemp("db"))
+    yield url
+    drop()
+
+
 @pytest.fixture(scope="session")
 def runtime(tmp_path_factory, cache_dir) -> Runtime:
     """The service as `serve` starts it, on the bundled knowledge base, with its index in a temp folder."""

@@ -18,9 +18,9 @@ TRANSCRIPT = [{"role": "migrant", "text": "Công ty giữ hộ chiếu của tô
 
 
 @pytest.fixture
-def desk(runtime, tmp_path):
+def desk(runtime, database_url):
     """A fresh ticket database per test; staff created the way `migrant-desk users add` does."""
-    app = app_with_db(runtime, tmp_path / "desk.db")
+    app = app_with_db(runtime, database_url)
     with TestClient(app) as client:
         store = services_of(app).store
         tokens = {}

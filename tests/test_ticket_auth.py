@@ -11,7 +11,7 @@ from migrant_desk import auth
 from migrant_desk.deps import services_of
 from migrant_desk.tickets.api import router
 from migrant_desk.tickets.models import HandoffIn
-from tests.ticket_helpers import app_with_db
+from tests.ticket_helpers import app_with_db, database_text
 
 CALLERS = ["anonymous", "bad_token", "migrant_own", "migrant_other", "holder", "other_counselor", "editor", "admin"]
 ALL = set(CALLERS)
@@ -42,8 +42,8 @@ MATRIX = [
 
 
 @pytest.fixture(scope="module")
-def desk(runtime, tmp_path_factory):
-    app = app_with_db(runtime, tmp_path_factory.mktemp("auth") / "desk.db")
+def desk(runtime, module_database_url):
+    app = app_with_db(runtime, module_database_url)
     with TestClient(app) as client:
         service = services_of(app).tickets
         tokens = {}
@@ -100,7 +100,7 @@ def test_tokens_are_stored_hashed(desk):
     _, service, tokens = desk
     stored = service.tickets.db.execute("SELECT token_hash FROM users WHERE name = 'holder'").fetchone()[0]
     assert stored == hashlib.sha256(tokens["holder"].encode()).hexdigest() and tokens["holder"] not in stored
-    dump = "\n".join(service.tickets.db.conn.iterdump())
+    dump = database_text(service.tickets.db)
     assert all(token not in dump for token in tokens.values())
 
 

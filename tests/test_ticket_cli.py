@@ -6,15 +6,15 @@ import hashlib
 from migrant_desk import auth
 from migrant_desk.db import Store
 from tests.test_cli import run
-from tests.ticket_helpers import add_user, make_service, open_ticket
+from tests.ticket_helpers import add_user, database_text, make_service, open_ticket
 
 
 def users(db, *args):
     return run("users", *args, "--db", str(db), timeout=120)
 
 
-def test_users_add_prints_the_token_once_and_stores_its_hash(tmp_path):
-    db = tmp_path / "desk.db"
+def test_users_add_prints_the_token_once_and_stores_its_hash(database_url):
+    db = database_url
     r = users(db, "add", "minh", "--role", "counselor", "--languages", "vi,ko", "--teams", "labor,visa",
               "--capacity", "3")
     assert r.returncode == 0, r.stderr
@@ -26,8 +26,8 @@ def test_users_add_prints_the_token_once_and_stores_its_hash(tmp_path):
                                                                        ("labor", "visa"), 3)
     row = store.db.execute("SELECT token_hash FROM users WHERE name = 'minh'").fetchone()[0]
     assert row == hashlib.sha256(token.encode()).hexdigest()
-    assert token not in "\n".join(store.db.conn.iterdump())
-    assert {r["name"] for r in store.db["teams"].rows} == {"labor", "visa"}
+    assert token not in database_text(store.db)
+    assert {r["name"] for r in store.db.query("SELECT name FROM teams")} == {"labor", "visa"}
     listed = users(db, "list")
     assert "minh\tcounselor\tvi,ko\tlabor,visa\tcapacity 3\t0 held\tactive" in listed.stdout
     rotated = users(db, "token", "minh")
@@ -35,8 +35,8 @@ def test_users_add_prints_the_token_once_and_stores_its_hash(tmp_path):
     assert auth.authenticate(store.db, token) is None and auth.authenticate(store.db, rotated.stdout.strip())
 
 
-def test_users_add_refuses_bad_input_naming_the_field(tmp_path):
-    db = tmp_path / "desk.db"
+def test_users_add_refuses_bad_input_naming_the_field(database_url):
+    db = database_url
     r = users(db, "add", "x", "--role", "counselor", "--languages", "vi,xx")
     assert r.returncode == 2 and "languages: unknown code(s) xx" in r.stderr
     r = users(db, "add", "x", "--role", "counselor")
@@ -48,18 +48,18 @@ def test_users_add_refuses_bad_input_naming_the_field(tmp_path):
     assert r.returncode == 2 and "name 'x': a user with this name exists" in r.stderr
 
 
-def test_users_deactivate_returns_their_tickets_to_the_queue(tmp_path):
-    service = make_service(tmp_path)
+def test_users_deactivate_returns_their_tickets_to_the_queue(database_url):
+    service = make_service(database_url)
     kim, token = add_user(service, "kim", languages=("vi",))
     ticket, _ = open_ticket(service, "c1")
     service.claim_next(kim)
-    r = users(tmp_path / "tickets.db", "deactivate", "kim")
+    r = users(database_url, "deactivate", "kim")
     assert r.returncode == 0 and f"1 ticket(s) returned to the queue: {ticket['id']}" in r.stdout
     assert service.get(ticket["id"])["status"] == "new" and auth.authenticate(service.tickets.db, token) is None
 
 
-def test_purge_deletes_old_closed_tickets_and_leaves_an_anonymous_line(tmp_path):
-    service = make_service(tmp_path)
+def test_purge_deletes_old_closed_tickets_and_leaves_an_anonymous_line(database_url):
+    service = make_service(database_url)
     kim, _ = add_user(service, "kim", languages=("vi",), capacity=10)
     old, _ = open_ticket(service, "old", contact={"name": "Nguyen Van A", "phone": "010-1234-5678"},
                          transcript=[{"role": "migrant", "text": "Chủ nhà không trả tiền cọc."}])
@@ -74,7 +74,7 @@ def test_purge_deletes_old_closed_tickets_and_leaves_an_anonymous_line(tmp_path)
     service.assign(recent["id"], kim, kim)
     service.set_status(recent["id"], "resolved", kim)
     service.set_status(recent["id"], "closed", kim)
-    db = str(tmp_path / "tickets.db")
+    db = database_url
 
     dry = run("tickets", "purge", "--closed-before", "2026-11-10", "--dry-run", "--db", db)
     assert dry.returncode == 0
@@ -88,7 +88,7 @@ def test_purge_deletes_old_closed_tickets_and_leaves_an_anonymous_line(tmp_path)
     trail = service.tickets.events(old["id"])
     assert [(e["actor"], e["action"], e["from_value"], e["to_value"]) for e in trail] == [
         ("cli", "purged", "closed 2026-11-02", "2 messages deleted")]
-    dump = "\n".join(service.tickets.db.conn.iterdump())
+    dump = database_text(service.tickets.db)
     assert "Nguyen Van A" not in dump and "010-1234-5678" not in dump and "tiền cọc" not in dump
     assert service.get(still_open["id"])["status"] == "assigned" and service.get(recent["id"])["status"] == "closed"
     # ids are never reused after a purge
@@ -101,8 +101,8 @@ def test_purge_refuses_a_bad_date(tmp_path):
     assert r.returncode == 2 and "--closed-before 'last week': use a date like 2026-01-31" in r.stderr
 
 
-def test_purge_first_closes_resolved_tickets_past_the_reopen_window(tmp_path):
-    service = make_service(tmp_path, reopen_window_days=7)
+def test_purge_first_closes_resolved_tickets_past_the_reopen_window(database_url):
+    service = make_service(database_url, reopen_window_days=7)
     kim, _ = add_user(service, "kim", languages=("vi",))
     ticket, _ = open_ticket(service, "c1")
     service.claim_next(kim)

@@ -1,4 +1,5 @@
-"""Concurrent claims from parallel processes, many rounds: every ticket goes to exactly one counselor."""
+"""Concurrent claims from parallel processes, many rounds: every ticket goes to exactly one counselor, on SQLite
+(BEGIN IMMEDIATE) and on PostgreSQL (the write lock and FOR UPDATE SKIP LOCKED, pg.py)."""
 
 import multiprocessing
 from collections import Counter
@@ -11,15 +12,15 @@ ROUNDS = 25
 TICKETS_PER_ROUND = 12
 
 
-def test_no_ticket_goes_to_two_counselors(tmp_path):
-    service = make_service(tmp_path)
+def test_no_ticket_goes_to_two_counselors(database_url):
+    service = make_service(database_url)
     names = [f"counselor-{i}" for i in range(WORKERS)]
     for name in names:
         add_user(service, name, languages=("vi",), capacity=ROUNDS * TICKETS_PER_ROUND)
     ctx = multiprocessing.get_context("spawn")  # no fork: the parent may hold threads (torch) and connections
     start, done = ctx.Barrier(WORKERS + 1, timeout=120), ctx.Barrier(WORKERS + 1, timeout=120)
     results = ctx.Queue()
-    workers = [ctx.Process(target=race, args=(str(service.tickets.store.path), name, ROUNDS, start, done, results))
+    workers = [ctx.Process(target=race, args=(database_url, name, ROUNDS, start, done, results))
                for name in names]
     for w in workers:
         w.start()

@@ -10,8 +10,8 @@ from tests.ticket_helpers import add_user, make_service, open_ticket
 
 
 @pytest.fixture
-def desk(tmp_path):
-    service = make_service(tmp_path, reopen_window_days=7)
+def desk(database_url):
+    service = make_service(database_url, reopen_window_days=7)
     counselor, _ = add_user(service, "kim", languages=("vi", "ko"))
     return service, counselor
 
@@ -151,19 +151,31 @@ def test_every_status_has_a_rule_and_only_closed_is_final():
         assert set(targets) <= set(STATUSES)
 
 
-def test_the_frozen_schema_accepts_exactly_the_statuses_and_roles_the_code_defines(tmp_path):
+def test_the_frozen_schema_accepts_exactly_the_statuses_and_roles_the_code_defines(database_url):
     """Statuses and roles are defined once in code (tickets/models.py, users.py); the migrations that created the
     tables keep their own copy in CHECK constraints, which must never drift from it."""
-    import sqlite3
+    import re
 
     from migrant_desk.db import Store
     from migrant_desk.tickets.models import STATUSES
-    from migrant_desk.tickets.store import sql_list
     from migrant_desk.users import ROLES
+    from tests.ticket_helpers import INTEGRITY_ERRORS
 
-    store = Store(tmp_path / "x.db")
-    tables = dict(store.db.execute("SELECT name, sql FROM sqlite_master WHERE type = 'table'").fetchall())
-    assert f"status IN {sql_list(STATUSES)}".replace(" ", "") in tables["tickets"].replace(" ", "")
-    assert f"role IN {sql_list(ROLES)}".replace(" ", "") in tables["users"].replace(" ", "")
-    with pytest.raises(sqlite3.IntegrityError):
+    store = Store(database_url)
+
+    def allowed(table: str, column: str) -> list[str]:
+        """The names the table's CHECK constraint lets `column` take, as the engine keeps the constraint."""
+        if store.dialect.name == "sqlite":
+            sql = store.db.execute("SELECT sql FROM sqlite_master WHERE name = ?", [table]).fetchone()[0]
+            listed = re.search(rf"\b{column} IN \(([^)]*)\)", sql).group(1)
+        else:  # PostgreSQL keeps `x IN (...)` as `x = ANY (ARRAY[...])`
+            sql = store.db.execute(
+                "SELECT pg_get_constraintdef(oid) FROM pg_constraint WHERE conrelid = CAST(? AS regclass) "
+                "AND contype = 'c' AND conname = ?", [table, f"{table}_{column}_check"]).fetchone()[0]
+            listed = re.search(rf"^CHECK \(\({column} = ANY \(ARRAY\[([^\]]*)\]\)\)\)$", sql).group(1)
+        return re.findall(r"'(\w+)'", listed)
+
+    assert allowed("tickets", "status") == list(STATUSES)
+    assert allowed("users", "role") == list(ROLES)
+    with pytest.raises(INTEGRITY_ERRORS):
         store.db.execute("INSERT INTO users (name, role, token_hash, created_at) VALUES ('x', 'boss', 'h', 't')")

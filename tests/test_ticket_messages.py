@@ -34,9 +34,9 @@ class MarkingTranslator:
 
 
 @pytest.fixture
-def desk(tmp_path):
+def desk(database_url):
     translator = MarkingTranslator()
-    service = make_service(tmp_path, translator=translator, staff_lang="ko")
+    service = make_service(database_url, translator=translator, staff_lang="ko")
     counselor, _ = add_user(service, "jisoo", languages=("ko",))
     ticket, _ = open_ticket(service, "c1", lang="vi",
                             transcript=[{"role": "migrant", "text": "Tôi bị nợ lương."}])
@@ -111,9 +111,9 @@ def test_notes_are_neither_translated_nor_shown_to_the_migrant(desk):
     assert service.tickets.messages(tid)[-1]["internal"] == 1
 
 
-def test_a_holder_who_does_not_read_the_working_language_gets_their_own(tmp_path):
+def test_a_holder_who_does_not_read_the_working_language_gets_their_own(database_url):
     translator = MarkingTranslator()
-    service = make_service(tmp_path, translator=translator, staff_lang="ko")
+    service = make_service(database_url, translator=translator, staff_lang="ko")
     english_only, _ = add_user(service, "sam", languages=("en",))
     open_ticket(service, "c1", lang="si")  # nobody speaks Sinhala: it goes to anyone
     ticket = service.claim_next(english_only)
@@ -121,7 +121,7 @@ def test_a_holder_who_does_not_read_the_working_language_gets_their_own(tmp_path
     assert translator.calls[-1] == ("si", "en")
 
 
-def test_without_a_translation_backend_messages_say_unavailable(tmp_path):
+def test_without_a_translation_backend_messages_say_unavailable(database_url):
     translator = message_translator(None)  # no machine translation in this runtime
     outcome = translator.translate("Xin chào", "vi", "ko")
     assert outcome.status == "unavailable" and outcome.text is None and outcome.reason

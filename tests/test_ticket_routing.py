@@ -11,8 +11,8 @@ from tests.ticket_helpers import add_user, make_service, open_ticket
 
 
 @pytest.fixture
-def service(tmp_path):
-    service = make_service(tmp_path, spill_after_minutes=30)
+def service(database_url):
+    service = make_service(database_url, spill_after_minutes=30)
     add_user(service, "triage", role="admin", languages=())  # sets priorities; speaks nothing, so routes nothing
     return service
 

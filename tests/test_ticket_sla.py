@@ -16,8 +16,8 @@ RESOLVE = {"urgent": 120, "high": 240, "normal": 600, "low": 2400}
 
 
 @pytest.fixture
-def desk(tmp_path):
-    service = make_service(tmp_path, first_response_minutes=FIRST, resolution_minutes=RESOLVE)
+def desk(database_url):
+    service = make_service(database_url, first_response_minutes=FIRST, resolution_minutes=RESOLVE)
     counselor, _ = add_user(service, "kim", languages=("vi",))
     return service, counselor
 
