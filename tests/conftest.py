@@ -60,19 +60,28 @@ def pg_cluster():
         cluster.stop()
 
 
-def new_database(request, engine: str, folder: Path):
-    """(url, drop): a fresh, migrated database on `engine`, and how to remove it."""
+def new_database(request, engine: str, folder: Path, empty: bool = False):
+    """(url, drop): a database of its own on `engine`, and how to remove it. SQLite's is a new file (db.Store
+    migrates it when it opens it); PostgreSQL's a copy of a migrated template (faster), or `empty`."""
     if engine == "sqlite":
         return f"sqlite:///{folder.resolve() / 'migrant-desk.db'}", lambda: None
     cluster = request.getfixturevalue("pg_cluster")
-    url = cluster.new_database()
+    url = cluster.new_database(empty=empty)
     return url, lambda: cluster.drop_database(url)
 
 
 @pytest.fixture(params=ENGINES)
 def database_url(request, tmp_path):
-    """A fresh database for one test: `sqlite:////tmp/.../migrant-desk.db` or `postgresql://...`."""
+    """A database for one test: `sqlite:////tmp/.../migrant-desk.db` or `postgresql://...`."""
     url, drop = new_database(request, request.param, tmp_path)
+    yield url
+    drop()
+
+
+@pytest.fixture(params=ENGINES)
+def empty_database_url(request, tmp_path):
+    """A database without a single table, on each engine (the migrations' own tests)."""
+    url, drop = new_database(request, request.param, tmp_path, empty=True)
     yield url
     drop()
 

@@ -85,10 +85,11 @@ class Cluster:
         self.admin(f"CREATE DATABASE {self.template}")
         Store(self.url(self.template)).close()
 
-    def new_database(self) -> str:
+    def new_database(self, empty: bool = False) -> str:
+        """A database of its own: with every migration applied (a copy of the template), or `empty`."""
         with self._lock:
             name = f"test_{next(self._counter)}"
-        self.admin(f"CREATE DATABASE {name} TEMPLATE {self.template} STRATEGY FILE_COPY")
+        self.admin(f"CREATE DATABASE {name} TEMPLATE {'template1' if empty else self.template} STRATEGY FILE_COPY")
         return self.url(name)
 
     def drop_database(self, url: str) -> None:

@@ -18,10 +18,10 @@ QUESTION = "퇴직금은 언제 받을 수 있어요?"
 
 
 @pytest.fixture(scope="module")
-def app_env(tmp_path_factory, cache_dir):
+def app_env(tmp_path_factory, cache_dir, module_database_url):
     root = tmp_path_factory.mktemp("editorial")
     # the whole bundled knowledge base: the confidence gate is calibrated for it (its embeddings are cached)
-    runtime = start(Settings(kb_path=BUNDLED_KB, index_dir=root / "idx", db_path=root / "db.sqlite",
+    runtime = start(Settings(kb_path=BUNDLED_KB, index_dir=root / "idx", database_url=module_database_url,
                              cache_dir=cache_dir))
     _, editor = auth.create_user(runtime.store.db, "eddie", "editor")
     _, second = auth.create_user(runtime.store.db, "erin", "editor")

@@ -41,9 +41,9 @@ def test_grouping_on_the_labelled_set(labelled):
     assert majority >= 5
 
 
-def test_report_counts_languages_and_examples_and_redacts(tmp_path, labelled):
+def test_report_counts_languages_and_examples_and_redacts(database_url, labelled):
     rows, vectors = labelled
-    database = db.Store(tmp_path / "g.db").db
+    database = db.Store(database_url).db
     for r, v in zip(rows, vectors):
         gaps.log_question(database, r["text"], r["lang"], "abstained", v, top_entry="x", confidence=0.2)
     gaps.log_question(database, "call me at 010-1234-5678 about my dog's rabies shot", "en", "handoff",
@@ -57,9 +57,9 @@ def test_report_counts_languages_and_examples_and_redacts(tmp_path, labelled):
     assert "010-1234-5678" not in stored[0]
 
 
-def test_resolving_a_gap_takes_its_group_off_the_open_list(tmp_path, labelled):
+def test_resolving_a_gap_takes_its_group_off_the_open_list(database_url, labelled):
     rows, vectors = labelled
-    database = db.Store(tmp_path / "g.db").db
+    database = db.Store(database_url).db
     for r, v in zip(rows, vectors):
         gaps.log_question(database, r["text"], r["lang"], "abstained", v)
     before = gaps.report(database)
@@ -72,14 +72,14 @@ def test_resolving_a_gap_takes_its_group_off_the_open_list(tmp_path, labelled):
         gaps.resolve(database, target.gap_id, "new-entry")
 
 
-def test_the_gap_log_keeps_its_retention_and_size(tmp_path):
+def test_the_gap_log_keeps_its_retention_and_size(database_url):
     """Issue 12/13: old questions are deleted after the retention, and only the newest max_rows are kept."""
     import numpy as np
 
     from migrant_desk import db as dbmod
     from migrant_desk.editorial import gaps
 
-    store = dbmod.Store(tmp_path / "g.db")
+    store = dbmod.Store(database_url)
     dbmod.migrate(store.db)
     vector = np.ones(4, dtype=np.float32)
     old_id = gaps.log_question(store.db, "old question 010-1234-5678", "ko", "abstained", vector)

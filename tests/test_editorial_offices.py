@@ -27,9 +27,9 @@ TEST_PHONE = "031-000-0000"  # well formed, and nobody's number: it never leaves
 
 
 @pytest.fixture(scope="module")
-def app_env(tmp_path_factory, cache_dir):
+def app_env(tmp_path_factory, cache_dir, module_database_url):
     root = tmp_path_factory.mktemp("offices")
-    runtime = start(Settings(kb_path=BUNDLED_KB, index_dir=root / "idx", db_path=root / "db.sqlite",
+    runtime = start(Settings(kb_path=BUNDLED_KB, index_dir=root / "idx", database_url=module_database_url,
                              cache_dir=cache_dir, translation_dir=root / "translation"))
     _, editor = auth.create_user(runtime.store.db, "eddie", "editor")
     _, second = auth.create_user(runtime.store.db, "erin", "editor")
@@ -180,7 +180,7 @@ def test_a_new_office_needs_a_second_editor_when_review_is_required(app_env, mon
 def test_export_writes_what_the_loader_reads_back_equal(app_env, tmp_path):
     _, runtime, _ = app_env
     out = tmp_path / "kb" / OFFICES_DIR
-    args = build_parser().parse_args(["offices", "export", str(out), "--db", str(runtime.settings.db_path),
+    args = build_parser().parse_args(["offices", "export", str(out), "--db", str(runtime.settings.database),
                                       "--kb", str(BUNDLED_KB)])
     assert args.func(args) == 0
     assert OfficeDirectory.load(tmp_path / "kb").offices == runtime.service.offices.offices
@@ -189,10 +189,10 @@ def test_export_writes_what_the_loader_reads_back_equal(app_env, tmp_path):
     assert ansan["phone"] == TEST_PHONE and ansan["note"]  # the edit, and the note the loader ignores
 
 
-def test_an_unedited_database_exports_the_committed_files(tmp_path):
+def test_an_unedited_database_exports_the_committed_files(tmp_path, database_url):
     """Key order, URL spelling and record order survive the database: an export is a clean diff."""
-    directory = open_directory(Store(tmp_path / "db.sqlite").db, BUNDLED_KB)
-    store = OfficeStore(Store(tmp_path / "db.sqlite").db, known_districts(directory.districts))
+    directory = open_directory(Store(database_url).db, BUNDLED_KB)
+    store = OfficeStore(Store(database_url).db, known_districts(directory.districts))
     counts = write_files(store.published(), tmp_path / "out")
     assert counts == {"family-centre.json": 28, "immigration.json": 34, "labour.json": 35}
     for name in counts:
@@ -200,9 +200,9 @@ def test_an_unedited_database_exports_the_committed_files(tmp_path):
         assert (tmp_path / "out" / name).read_text(encoding="utf-8").rstrip("\n") == committed.rstrip("\n"), name
 
 
-def test_the_seed_adds_unseen_records_and_never_overwrites_an_edited_one(tmp_path, caplog):
+def test_the_seed_adds_unseen_records_and_never_overwrites_an_edited_one(tmp_path, caplog, database_url):
     shutil.copytree(BUNDLED_KB / OFFICES_DIR, tmp_path / "kb" / OFFICES_DIR)
-    database = Store(tmp_path / "db.sqlite").db
+    database = Store(database_url).db
     directory = open_directory(database, tmp_path / "kb")
     store = OfficeStore(database, known_districts(directory.districts))
     edited = store.state(ANSAN).draft | {"phone": TEST_PHONE}
@@ -233,7 +233,7 @@ def test_import_of_a_broken_file_exits_non_zero_naming_file_record_and_field(app
     broken = tmp_path / "family-centre.json"
     broken.write_text(json.dumps(records, ensure_ascii=False), encoding="utf-8")
     heads = dict(runtime.store.db.execute("SELECT id, head_revision FROM office_records").fetchall())
-    args = build_parser().parse_args(["offices", "import", str(broken), "--db", str(runtime.settings.db_path),
+    args = build_parser().parse_args(["offices", "import", str(broken), "--db", str(runtime.settings.database),
                                       "--kb", str(BUNDLED_KB)])
     assert args.func(args) == 1
     err = capsys.readouterr().err
@@ -243,7 +243,7 @@ def test_import_of_a_broken_file_exits_non_zero_naming_file_record_and_field(app
     assert dict(runtime.store.db.execute("SELECT id, head_revision FROM office_records").fetchall()) == heads
     # The same file, fixed, imports; unchanged records make no revision.
     args = build_parser().parse_args(["offices", "import", str(BUNDLED_KB / OFFICES_DIR / "family-centre.json"),
-                                      "--db", str(runtime.settings.db_path), "--kb", str(BUNDLED_KB)])
+                                      "--db", str(runtime.settings.database), "--kb", str(BUNDLED_KB)])
     assert args.func(args) == 0 and "'unchanged': 28" in capsys.readouterr().out
 
 

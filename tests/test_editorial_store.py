@@ -1,4 +1,5 @@
-"""Revisions, drafts, rollback, variant status and validation in the editorial store (real SQLite)."""
+"""Revisions, drafts, rollback, variant status and validation in the editorial store (real SQLite and
+PostgreSQL)."""
 
 import copy
 
@@ -9,8 +10,8 @@ from migrant_desk.editorial.store import EditError, EditorialStore
 
 
 @pytest.fixture
-def store(tmp_path):
-    return EditorialStore(db.Store(tmp_path / "kb.db").db)
+def store(database_url):
+    return EditorialStore(db.Store(database_url).db)
 
 
 @pytest.fixture

@@ -9,8 +9,8 @@ TEXT = "Bring your passport, a photo and the application form."
 
 
 @pytest.fixture
-def memory(tmp_path) -> TranslationMemory:
-    return TranslationMemory(Store(tmp_path / "db.sqlite"))
+def memory(database_url) -> TranslationMemory:
+    return TranslationMemory(Store(database_url))
 
 
 def put(memory, text=TEXT, model="argos:en-vi@1#a", translation="Hãy mang theo hộ chiếu.", passed=True, **kw):
