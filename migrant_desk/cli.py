@@ -29,11 +29,12 @@ def _settings(args: argparse.Namespace) -> Settings:
 
 def database_overrides(value: str | None) -> dict:
     """--db: a file (SQLite) or a postgresql:// URL; either replaces MIGRANT_DESK_DATABASE_URL for this run."""
-    from .pg import is_url
+    from .db import sqlite_path
 
     if value is None:
         return {}
-    return {"database_url": value} if is_url(value) else {"db_path": Path(value), "database_url": None}
+    path = sqlite_path(value)  # a file, or sqlite:///path
+    return {"database_url": value} if path is None else {"db_path": path, "database_url": None}
 
 
 def dt_date(text: str):
