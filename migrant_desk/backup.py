@@ -49,7 +49,7 @@ class CopyReport(BaseModel):
 def _known_migrations() -> list[str]:
     from .schema import DOMAINS
 
-    return [name for name, _ in db.steps_of(DOMAINS)]
+    return [name for name, _ in db.steps_of(DOMAINS, "sqlite")]
 
 
 def _read_only(path: Path) -> sqlite3.Connection:

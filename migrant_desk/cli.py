@@ -66,7 +66,7 @@ def cmd_index_build(args: argparse.Namespace) -> int:
 
     settings = _settings(args)
     store, _, entries, problems = open_knowledge_base(settings)
-    embedder = make_embedder(settings)
+    embedder = make_embedder(settings, store)
     index, rebuilt = ensure_index(settings, entries, embedder, force=args.force)
     m = index.manifest
     state = "built" if rebuilt else "up to date"

@@ -27,6 +27,7 @@ from .editorial.offices_files import open_directory
 from .editorial.publish import Publisher
 from .editorial.store import EditorialStore
 from .embedding.batching import BatchingEmbedder
+from .embedding.cache import open_cache
 from .embedding.embedder import CachedEmbedder, Embedder, load_embedder
 from .errors import StartupError
 from .knowledge_base import Entry, EntryProblem
@@ -102,9 +103,13 @@ def open_published(settings: Settings) -> tuple[db.Store, EditorialStore, list[E
     return store, editorial, entries, problems, version
 
 
-def make_embedder(settings: Settings) -> CachedEmbedder:
+def make_embedder(settings: Settings, store: db.Store | None = None) -> CachedEmbedder:
+    """The model behind the embedding cache: on PostgreSQL the database's shared table (replicas embed a text
+    once between them), else the SQLite file in the cache folder (embedding/cache.py)."""
     inner = load_embedder(settings.model, settings.cache_dir, settings.engine)
-    return CachedEmbedder(inner, settings.cache_dir / "embeddings.db")
+    if store is None and settings.database_url and db.sqlite_path(settings.database_url) is None:
+        store = db.open_store(settings)
+    return CachedEmbedder(inner, open_cache(store, settings.cache_dir))
 
 
 def build_index(entries: list[Entry], embedder: Embedder, show_progress: bool = True) -> index_store.EntryIndex:
@@ -176,7 +181,7 @@ def start(settings: Settings, force_rebuild: bool = False) -> Runtime:
         store, editorial, entries, problems, version = open_published(settings)
         offices_version = live_versions.version(store.db, live_versions.OFFICES)  # before the records
         offices = open_directory(store.db, settings.kb_path)  # edited offices live in the database
-    embedder = make_embedder(settings)
+    embedder = make_embedder(settings, store)
     index, rebuilt = ensure_index(settings, entries, embedder, force=force_rebuild, serve_previous=True)
     calibration = load_calibration(settings.calibration_path)
     if calibration.model_id and calibration.model_id != embedder.model_id:

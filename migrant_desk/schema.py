@@ -10,6 +10,7 @@ from __future__ import annotations
 from .db import Migrations
 from .editorial import offices_store as offices
 from .editorial import schema as editorial
+from .embedding import cache as embeddings
 from .feedback import store as feedback
 from .reports import schema as reports
 from .tickets import schema as tickets
@@ -25,4 +26,5 @@ DOMAINS: tuple[Migrations, ...] = (
     feedback.MIGRATIONS,
     reports.MIGRATIONS,
     live_versions.MIGRATIONS,  # what is live, per domain: replicas watch it (live_versions.py)
+    embeddings.MIGRATIONS,  # PostgreSQL only: the replicas' shared embedding cache (SQLite keeps a cache file)
 )

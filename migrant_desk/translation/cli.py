@@ -88,7 +88,7 @@ def _runtime_parts(settings: Settings):
     from . import open_translator
 
     store, _, entries, _ = open_knowledge_base(settings)
-    return entries, open_translator(settings, store, make_embedder(settings))
+    return entries, open_translator(settings, store, make_embedder(settings, store))
 
 
 def cmd_pretranslate(args: argparse.Namespace) -> int:
