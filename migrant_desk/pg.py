@@ -135,24 +135,37 @@ class PgDatabase:
 
 class PgConnections:
     """One connection per thread (a psycopg connection serves one thread at a time), all closed by `close()`.
-    A connection the server dropped (a restart, a failover) is replaced on the thread's next use."""
+    A connection the server dropped (a restart, a failover) is replaced on the thread's next use, and the
+    connection of a thread that ended is closed when another thread opens one: the server's thread pool
+    replaces idle threads, and their connections must not pile up on the database server."""
 
     def __init__(self, url: str):
         self.url = url
         self._local = threading.local()
         self._lock = threading.Lock()
-        self._open: list[PgDatabase] = []
+        self._open: list[tuple[threading.Thread, PgDatabase]] = []
 
     def get(self) -> PgDatabase:
         database = getattr(self._local, "db", None)
         if database is None or not database.usable:
             database = self._local.db = PgDatabase(self.url)
             with self._lock:
-                self._open = [d for d in self._open if d.usable] + [database]
+                keep = []
+                for thread, other in self._open:
+                    if thread.is_alive() and other.usable:
+                        keep.append((thread, other))
+                    else:
+                        other.close()
+                self._open = keep + [(threading.current_thread(), database)]
         return database
+
+    def count(self) -> int:
+        """Connections this store holds open now."""
+        with self._lock:
+            return sum(1 for _, database in self._open if not database.conn.closed)
 
     def close(self) -> None:
         with self._lock:
-            for database in self._open:
+            for _, database in self._open:
                 database.close()
             self._open = []
