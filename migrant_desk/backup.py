@@ -1,4 +1,5 @@
-"""Backing up and restoring the service's SQLite database: `migrant-desk backup OUT` and `migrant-desk restore IN`.
+"""Backing up and restoring the service's SQLite database: `migrant-desk backup OUT` and `migrant-desk restore IN`
+(a PostgreSQL database goes to pg_backup.py, with pg_dump and pg_restore).
 
 Both copy with SQLite's online backup API (`sqlite3.Connection.backup`), never with a file copy, which can miss
 what is still in the `-wal` file. A backup is taken in one step: it reads one consistent snapshot of the
@@ -29,6 +30,7 @@ from pydantic import BaseModel
 from . import db
 
 SQLITE_HEADER = b"SQLite format 3\x00"
+PG_DUMP_HEADER = b"PGDMP"  # pg_dump's custom format: a PostgreSQL backup (pg_backup.py)
 
 
 class BackupError(RuntimeError):
@@ -46,10 +48,15 @@ class CopyReport(BaseModel):
     applied_now: list[str] = []  # restore: migrations an older backup lacked, applied after the copy
 
 
-def _known_migrations() -> list[str]:
+def _known_migrations(dialect: str = "sqlite") -> list[str]:
     from .schema import DOMAINS
 
-    return [name for name, _ in db.steps_of(DOMAINS, "sqlite")]
+    return [name for name, _ in db.steps_of(DOMAINS, dialect)]
+
+
+def _is_pg_dump(path: Path) -> bool:
+    with open(path, "rb") as f:
+        return f.read(len(PG_DUMP_HEADER)) == PG_DUMP_HEADER
 
 
 def _read_only(path: Path) -> sqlite3.Connection:
@@ -63,6 +70,10 @@ def check_database(path: Path, integrity: bool = True) -> list[str]:
     path = Path(path)
     if not path.is_file():
         raise BackupError(f"{path}: no such file")
+    if _is_pg_dump(path):
+        from . import pg_backup
+
+        return pg_backup.check_dump(path)
     with open(path, "rb") as f:
         if f.read(len(SQLITE_HEADER)) != SQLITE_HEADER:
             raise BackupError(f"{path} is not an SQLite database (it does not start with the SQLite header)")
@@ -103,10 +114,14 @@ def _fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
-def backup(db_path: Path, out: Path, overwrite: bool = False) -> CopyReport:
+def backup(db_path: Path | str, out: Path, overwrite: bool = False) -> CopyReport:
     """Copy the database at `db_path` to `out` (a new file, owner-only), consistently, while a server may be
-    writing to it."""
-    db_path, out = Path(db_path), Path(out)
+    writing to it. A postgresql:// URL is dumped with pg_dump (pg_backup.py)."""
+    if db.sqlite_path(db_path) is None:
+        from . import pg_backup
+
+        return pg_backup.backup(str(db_path), Path(out), overwrite)
+    db_path, out = db.sqlite_path(db_path), Path(out)
     started = time.perf_counter()
     migrations = check_database(db_path, integrity=False)
     if out.exists() and out.resolve() == db_path.resolve():
@@ -154,10 +169,22 @@ def _exclusive(db_path: Path) -> int | None:
     return fd
 
 
-def restore(source: Path, db_path: Path, force: bool = False) -> CopyReport:
+def restore(source: Path, db_path: Path | str, force: bool = False) -> CopyReport:
     """Replace the content of the database at `db_path` with the backup `source`. Refused while a server holds
-    the database, unless `force` (then restart that server: it still serves what it loaded at start)."""
-    source, db_path = Path(source), Path(db_path)
+    the database, unless `force` (then restart that server: it still serves what it loaded at start). A
+    postgresql:// URL is restored from a pg_dump file (pg_backup.py); a backup restores into its own engine."""
+    source = Path(source)
+    is_dump = source.is_file() and _is_pg_dump(source)
+    if db.sqlite_path(db_path) is None:
+        from . import pg_backup
+
+        if source.is_file() and not is_dump:
+            raise BackupError(f"{source} is not a PostgreSQL backup (pg_dump's custom format); a backup restores "
+                              "into the engine it was taken from")
+        return pg_backup.restore(source, str(db_path), force)
+    if is_dump:
+        raise BackupError(f"{source} is a PostgreSQL backup; restore it with --db postgresql://...")
+    db_path = db.sqlite_path(db_path)
     started = time.perf_counter()
     migrations = check_database(source)
     if db_path.exists() and source.resolve() == db_path.resolve():

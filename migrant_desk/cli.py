@@ -268,7 +268,7 @@ def cmd_backup(args: argparse.Namespace) -> int:
 
     settings = _settings(args)
     try:
-        r = backup(settings.db_path, Path(args.out), overwrite=args.force)
+        r = backup(settings.database, Path(args.out), overwrite=args.force)
     except BackupError as exc:
         return _fail(str(exc))
     print(f"backed up {r.source} to {r.target}: {r.tables} tables, {r.rows} rows, {len(r.migrations)} migrations, "
@@ -282,7 +282,7 @@ def cmd_restore(args: argparse.Namespace) -> int:
 
     settings = _settings(args)
     try:
-        r = restore(Path(args.source), settings.db_path, force=args.force)
+        r = restore(Path(args.source), settings.database, force=args.force)
     except BackupError as exc:
         return _fail(str(exc))
     newer = f"; applied {len(r.applied_now)} newer migration(s): {', '.join(r.applied_now)}" if r.applied_now else ""

@@ -255,11 +255,13 @@ def as_database(database: Database | sqlite_utils.Database) -> Database:
     return database
 
 
-def sqlite_path(location: Path | str) -> Path | None:
-    """The file of a SQLite location (a path or `sqlite:///path`), or None for a PostgreSQL URL."""
-    from .pg import is_url
+PG_URL_PREFIXES = ("postgresql://", "postgres://")
 
-    if is_url(location):
+
+def sqlite_path(location: Path | str) -> Path | None:
+    """The file of a SQLite location (a path or `sqlite:///path`), or None for a PostgreSQL URL. (psycopg is
+    imported only once a PostgreSQL URL is opened: a SQLite set-up does not need it installed.)"""
+    if isinstance(location, str) and location.startswith(PG_URL_PREFIXES):
         return None
     text = str(location)
     # SQLAlchemy's spelling: sqlite:///relative/path, sqlite:////absolute/path
@@ -306,10 +308,15 @@ class Store:
             self._pg.close()
 
     def describe(self) -> str:
-        """Where the data is, for messages: the file, or the URL without its password."""
-        if self.path is not None:
-            return str(self.path)
-        return re.sub(r"//([^:/@]+):[^@]*@", r"//\1:***@", str(self.location))
+        return describe(self.location)
+
+
+def describe(location: Path | str) -> str:
+    """Where the data is, for messages: the file, or the URL without its password."""
+    path = sqlite_path(location)
+    if path is not None:
+        return str(path)
+    return re.sub(r"//([^:/@]+):[^@]*@", r"//\1:***@", str(location))
 
 
 def open_store(settings) -> Store:

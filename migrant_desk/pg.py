@@ -33,11 +33,9 @@ WRITE_LOCK_KEY = 0x6D6967_72616E74_64 & 0x7FFF_FFFF_FFFF_FFFF
 # How long a write transaction waits for the lock before it fails; SQLite's busy timeout is 5 s, but here
 # the waiters may be other replicas' transactions too.
 LOCK_TIMEOUT = "20s"
-URL_PREFIXES = ("postgresql://", "postgres://")
-
-
-def is_url(location: object) -> bool:
-    return isinstance(location, str) and location.startswith(URL_PREFIXES)
+# What the service's connections call themselves on the server (pg_stat_activity): a restore refuses a database
+# that migrant-desk processes are connected to (pg_backup.py).
+APPLICATION_NAME = "migrant-desk"
 
 
 class _BoolAsInt(Dumper):
@@ -80,7 +78,7 @@ class PgDatabase:
 
         self.dialect = POSTGRESQL
         self.url = url
-        self.conn = psycopg.connect(url, autocommit=True)
+        self.conn = psycopg.connect(url, autocommit=True, application_name=APPLICATION_NAME)
         self.conn.adapters.register_dumper(bool, _BoolAsInt)
         self.conn.execute(f"SET lock_timeout = '{LOCK_TIMEOUT}'")
 

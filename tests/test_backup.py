@@ -21,6 +21,7 @@ from migrant_desk.backup import BackupError, backup, check_database, restore
 from migrant_desk.editorial import gaps
 from migrant_desk.editorial.offices_files import open_directory
 from migrant_desk.editorial.store import EditorialStore
+from migrant_desk.embedding.cache import SharedEmbeddingCache
 from migrant_desk.feedback.store import record as record_feedback
 from migrant_desk.reports.counts import OutcomeCounter
 from migrant_desk.schema import DOMAINS
@@ -46,8 +47,9 @@ def tables(path: Path) -> dict[str, list[tuple]]:
         conn.close()
 
 
-def filled_database(path: Path, kb_dir: Path) -> Path:
-    """A database with rows in every table, written by the code that writes them in the service."""
+def filled_database(path: Path | str, kb_dir: Path) -> Path | str:
+    """A database with rows in every table, written by the code that writes them in the service (a SQLite file,
+    or a PostgreSQL URL: tests/test_backup_pg.py)."""
     store = db.Store(path)
     counselor, _ = auth.create_user(store.db, "minh", "counselor", ["vi", "ko"], ["labor"])
     auth.create_user(store.db, "ed", "editor")
@@ -75,6 +77,9 @@ def filled_database(path: Path, kb_dir: Path) -> Path:
     counter = OutcomeCounter(store)
     counter.add("vi", "test", "medium", "alpha")
     counter.flush()
+    if store.dialect.name == "postgresql":  # the replicas' shared embedding cache lives in the database there
+        SharedEmbeddingCache(store).put([("k" * 64, "toy-model", np.ones(4, dtype=np.float32).tobytes())])
+    store.close()  # on PostgreSQL a connected process is a running server to restore()
     return path
 
 
@@ -162,7 +167,7 @@ def test_restore_refuses_a_database_a_running_server_holds(runtime, tmp_path):
     (tmp_path / "kb").mkdir()
     saved = backup(filled_database(tmp_path / "old.db", tmp_path / "kb"), tmp_path / "saved.db")
     live = tmp_path / "desk.db"
-    with TestClient(app_with_db(runtime, live)) as client:
+    with TestClient(app_with_db(runtime, f"sqlite:///{live}")) as client:
         client.post("/v1/handoff", json={"conversation_id": "live-1", "lang": "vi", "consent": True})
         with pytest.raises(BackupError) as refused:
             restore(Path(saved.target), live)

@@ -177,3 +177,22 @@ def test_connections_of_ended_threads_are_closed_on_postgresql(pg_cluster):
     store.close()
     assert store._pg.count() == 0
     pg_cluster.drop_database(url)
+
+
+def test_the_sqlite_set_up_needs_no_psycopg(tmp_path):
+    """psycopg is the optional extra `postgres`: without it the SQLite set-up opens, migrates, backs up and
+    builds the app exactly as before."""
+    import subprocess
+    import sys
+
+    code = ("import sys; sys.modules['psycopg'] = None\n"  # import psycopg now raises ImportError
+            "from pathlib import Path\n"
+            "from migrant_desk import api, cli\n"
+            "from migrant_desk.backup import backup\n"
+            "from migrant_desk.db import Store\n"
+            f"store = Store(Path({str(tmp_path / 'desk.db')!r}))\n"
+            "assert 'tickets' in store.db.table_names()\n"
+            f"print(backup(store.path, Path({str(tmp_path / 'copy.db')!r})).tables)\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert int(done.stdout) > 10
