@@ -15,8 +15,10 @@ QUESTION = "Quán phở nào ngon nhất ở Itaewon?"
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    with running_server(tmp_path_factory.mktemp("serve-handoff")) as srv:
+def server(tmp_path_factory, module_database_url):
+    """On SQLite as a user starts it (its file in the work folder); on PostgreSQL with MIGRANT_DESK_DATABASE_URL."""
+    pg = {"MIGRANT_DESK_DATABASE_URL": module_database_url} if module_database_url.startswith("postgres") else {}
+    with running_server(tmp_path_factory.mktemp("serve-handoff"), pg) as srv:
         yield srv
 
 

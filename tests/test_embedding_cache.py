@@ -1,12 +1,12 @@
-"""The embedding cache on each set-up: a file beside the model on SQLite, the database's shared table on
-PostgreSQL, where a second replica finds what the first one embedded (embedding/cache.py)."""
+"""The embedding cache on each set-up: a file beside the model on SQLite; on PostgreSQL the machine's file and
+then the database's shared table, where a second replica finds what the first one embedded (embedding/cache.py)."""
 
 import hashlib
 
 import numpy as np
 
 from migrant_desk import db
-from migrant_desk.embedding.cache import FileEmbeddingCache, SharedEmbeddingCache, open_cache
+from migrant_desk.embedding.cache import FileEmbeddingCache, TieredEmbeddingCache, open_cache
 from migrant_desk.embedding.embedder import CachedEmbedder
 
 
@@ -45,8 +45,26 @@ def test_a_second_replica_embeds_nothing_the_first_one_embedded(database_url, tm
     assert second.cache.get([second._key("my boss keeps my passport", "query")]) == {}
 
     if first_store.dialect.name == "postgresql":
-        assert isinstance(first.cache, SharedEmbeddingCache) and not (tmp_path / "cache-a").exists()
+        assert isinstance(first.cache, TieredEmbeddingCache)
         assert first_store.db.execute("SELECT COUNT(*) FROM embedding_cache").fetchone()[0] == 4
+        # what the second machine read from the table is now in its own file too
+        assert set(FileEmbeddingCache(tmp_path / "cache-b" / "embeddings.db").get(
+            [second._key(t, "passage") for t in texts])) == {second._key(t, "passage") for t in texts}
     else:
         assert isinstance(first.cache, FileEmbeddingCache) and (tmp_path / "cache-a" / "embeddings.db").exists()
         assert not first_store.db.table_exists("embedding_cache")  # a cache stays out of the service database
+
+
+def test_a_machine_with_a_warm_file_embeds_nothing_on_an_empty_shared_table(database_url, tmp_path):
+    """Moving to PostgreSQL (or adding a replica on a machine that served before) does not embed the knowledge
+    base again: the machine's file answers first; the table gets what is embedded from then on."""
+    texts = ["a", "b", "c"]
+    warm = CachedEmbedder(CountingModel(), FileEmbeddingCache(tmp_path / "cache" / "embeddings.db"))
+    warm.embed(texts, "passage")
+    store = db.Store(database_url)
+    model = CountingModel()
+    replica = CachedEmbedder(model, open_cache(store, tmp_path / "cache"))
+    replica.embed(texts + ["d"], "passage")
+    assert model.embedded == ["d"] and replica.hits == 3
+    if store.dialect.name == "postgresql":
+        assert [r[0] for r in store.db.execute("SELECT key FROM embedding_cache")] == [replica._key("d", "passage")]

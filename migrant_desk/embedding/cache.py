@@ -6,6 +6,9 @@
 * `SharedEmbeddingCache` — the `embedding_cache` table of the service's PostgreSQL database: replicas share it,
   so a text one replica embedded (a publish) is not embedded again by the others when they build the same
   index. Its table is the `embeddings` domain's migration, declared for PostgreSQL only (migrant_desk/schema.py).
+* `TieredEmbeddingCache` — what a replica on PostgreSQL uses: its machine's file first, then the shared table.
+  A machine whose file is warm (an earlier run, a move from SQLite) embeds nothing when it first meets an empty
+  table, and reads the network only for what it has not seen.
 
 A row is (key, model, vector): the key is a hash of (model, kind, text), the vector float32 bytes.
 """
@@ -33,20 +36,21 @@ def _create(d: db.Database) -> None:
 
 
 class EmbeddingCache(Protocol):
-    def get(self, keys: list[str]) -> dict[str, bytes]:
-        """The vectors (as stored bytes) of those keys that are cached."""
+    def get(self, keys: list[str]) -> dict[str, tuple[str, bytes]]:
+        """(model, vector as stored bytes) of those keys that are cached."""
 
     def put(self, rows: Iterable[tuple[str, str, bytes]]) -> None:
         """(key, model, vector bytes); a key already there keeps its vector (the same text gives the same one)."""
 
 
-def _lookup(database: db.Database, table: str, keys: list[str]) -> dict[str, bytes]:
-    found: dict[str, bytes] = {}
+def _lookup(database: db.Database, table: str, keys: list[str]) -> dict[str, tuple[str, bytes]]:
+    found: dict[str, tuple[str, bytes]] = {}
     for i in range(0, len(keys), CHUNK):
         chunk = keys[i:i + CHUNK]
         marks = ",".join("?" * len(chunk))
-        for key, vector in database.execute(f"SELECT key, vector FROM {table} WHERE key IN ({marks})", chunk):
-            found[key] = bytes(vector)
+        for key, model, vector in database.execute(
+                f"SELECT key, model, vector FROM {table} WHERE key IN ({marks})", chunk):
+            found[key] = (model or "", bytes(vector))
     return found
 
 
@@ -61,7 +65,7 @@ class FileEmbeddingCache:
         # The table sqlite-utils created in earlier versions: the same columns, so old caches stay valid.
         self._db.execute("CREATE TABLE IF NOT EXISTS embeddings (key TEXT PRIMARY KEY, model TEXT, vector BLOB)")
 
-    def get(self, keys: list[str]) -> dict[str, bytes]:
+    def get(self, keys: list[str]) -> dict[str, tuple[str, bytes]]:
         with self._lock:
             return _lookup(self._db, "embeddings", keys)
 
@@ -84,7 +88,7 @@ class SharedEmbeddingCache:
     def __init__(self, store: db.Store):
         self.store = store
 
-    def get(self, keys: list[str]) -> dict[str, bytes]:
+    def get(self, keys: list[str]) -> dict[str, tuple[str, bytes]]:
         return _lookup(self.store.db, "embedding_cache", keys)
 
     def put(self, rows: Iterable[tuple[str, str, bytes]]) -> None:
@@ -98,8 +102,33 @@ class SharedEmbeddingCache:
             log.warning("shared embedding cache not written (%s): %d texts", exc, len(rows))
 
 
+class TieredEmbeddingCache:
+    """`near` (this machine's file) before `shared` (the database's table). What only the table had is kept in the
+    file too; what is new goes to both. What only the file had is not copied to the table: the table fills with
+    what replicas embed, not with every machine's history."""
+
+    def __init__(self, near: EmbeddingCache, shared: EmbeddingCache):
+        self.near, self.shared = near, shared
+
+    def get(self, keys: list[str]) -> dict[str, tuple[str, bytes]]:
+        found = self.near.get(keys)
+        missing = [k for k in keys if k not in found]
+        if missing:
+            from_shared = self.shared.get(missing)
+            if from_shared:
+                self.near.put((key, model, vector) for key, (model, vector) in from_shared.items())
+            found.update(from_shared)
+        return found
+
+    def put(self, rows: Iterable[tuple[str, str, bytes]]) -> None:
+        rows = list(rows)
+        self.near.put(rows)
+        self.shared.put(rows)
+
+
 def open_cache(store: db.Store | None, cache_dir: Path) -> EmbeddingCache:
-    """The shared table when the service runs on PostgreSQL, else the file in the cache folder."""
+    """On PostgreSQL this machine's file, then the database's shared table; else the file in the cache folder."""
+    near = FileEmbeddingCache(Path(cache_dir) / "embeddings.db")
     if store is not None and store.dialect.name == "postgresql":
-        return SharedEmbeddingCache(store)
-    return FileEmbeddingCache(Path(cache_dir) / "embeddings.db")
+        return TieredEmbeddingCache(near, SharedEmbeddingCache(store))
+    return near

@@ -121,7 +121,7 @@ class CachedEmbedder:
 
     def _embed_cached(self, texts: list[str], kind: Kind) -> np.ndarray:
         keys = [self._key(t, kind) for t in texts]
-        found = {key: np.frombuffer(vector, dtype=np.float32) for key, vector in self.cache.get(keys).items()}
+        found = {key: np.frombuffer(vector, dtype=np.float32) for key, (_, vector) in self.cache.get(keys).items()}
         todo = [i for i, k in enumerate(keys) if k not in found]
         self.hits += len(texts) - len(todo)
         self.misses += len(todo)
