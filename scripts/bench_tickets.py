@@ -1,8 +1,9 @@
 """Benchmark the ticket queue on this machine: handoffs per second, and claim-next under concurrent processes.
 
-    python3 scripts/bench_tickets.py [--tickets 2000] [--processes 1 2 4]
+    python3 scripts/bench_tickets.py [--tickets 2000] [--processes 1 2 4] [--db postgresql://...]
 
-Works on a throwaway database in a temp folder (nothing else is touched; no model is loaded). Handoffs run in
+Works on a throwaway database in a temp folder (nothing else is touched; no model is loaded), or with --db on
+a PostgreSQL database you can throw away (it adds users and tickets). Handoffs run in
 this process (two transcript turns each, no translation backend). Then for each process count, that many
 counselor processes claim from a queue of --tickets tickets until it is empty; the script checks that no
 ticket was claimed twice and prints claims per second. Numbers depend on the disk (every claim is a committed
@@ -24,12 +25,12 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 
-def _claim_all(db_path: str, name: str, start, out) -> None:
+def _claim_all(location: str, name: str, start, out) -> None:
     from migrant_desk import auth
     from migrant_desk.db import Store
     from migrant_desk.tickets.service import TicketService
 
-    service = TicketService(Store(Path(db_path)))
+    service = TicketService(Store(location))
     user = auth.find_user(service.tickets.db, name)
     got = []
     start.wait()
@@ -38,12 +39,12 @@ def _claim_all(db_path: str, name: str, start, out) -> None:
     out.put(got)
 
 
-def queue(db_path: Path, n: int, offset: int) -> float:
+def queue(location: str, n: int, offset: int) -> float:
     from migrant_desk.db import Store
     from migrant_desk.tickets.models import HandoffIn
     from migrant_desk.tickets.service import TicketService
 
-    service = TicketService(Store(db_path))
+    service = TicketService(Store(location))
     began = time.perf_counter()
     for i in range(n):
         service.handoff(HandoffIn(conversation_id=f"bench-{offset + i}", lang="vi", consent=True, transcript=[
@@ -56,6 +57,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tickets", type=int, default=2000)
     parser.add_argument("--processes", type=int, nargs="+", default=[1, 2, 4])
+    parser.add_argument("--db", help="a postgresql:// URL of a throwaway database (default: a temp SQLite file)")
     args = parser.parse_args()
 
     from migrant_desk import auth
@@ -64,18 +66,19 @@ def main() -> int:
     print(f"machine: {platform.machine()}, {multiprocessing.cpu_count()} CPU(s), Python {platform.python_version()}")
     ctx = multiprocessing.get_context("spawn")
     with tempfile.TemporaryDirectory() as tmp:
-        db_path = Path(tmp) / "bench.db"
-        store = Store(db_path)
+        location = args.db or str(Path(tmp) / "bench.db")
+        store = Store(location)
+        print(f"database: {store.dialect.name}")
         offset = 0
         for processes in args.processes:
             names = [f"bench-{processes}-{i}" for i in range(processes)]
             for name in names:
                 auth.create_user(store.db, name, "counselor", ["vi"], capacity=10 ** 9)
-            rate = queue(db_path, args.tickets, offset)
+            rate = queue(location, args.tickets, offset)
             offset += args.tickets
             print(f"handoff: {args.tickets} tickets at {rate:.0f}/s")
             start, out = ctx.Barrier(processes + 1), ctx.Queue()
-            workers = [ctx.Process(target=_claim_all, args=(str(db_path), name, start, out)) for name in names]
+            workers = [ctx.Process(target=_claim_all, args=(location, name, start, out)) for name in names]
             for w in workers:
                 w.start()
             start.wait()

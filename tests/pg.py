@@ -61,11 +61,12 @@ class Cluster:
         if result.returncode != 0:
             raise RuntimeError(f"{' '.join(command)} failed ({result.returncode}):\n{result.stdout}\n{result.stderr}")
 
-    def start(self) -> "Cluster":
+    def start(self, durable: bool = False) -> "Cluster":
+        """`durable`: fsync on, as a real server runs (scripts/bench_tickets.py); the tests need no durability."""
         # --no-locale: text sorts by code point, as SQLite's does (the DDL asks for "C" collation anyway).
         self._run("initdb", "-D", str(self.data), "-U", "postgres", "--auth=trust", "-E", "UTF8", "--no-locale")
-        options = (f"-k {self.sockets} -c listen_addresses='' -c fsync=off -c synchronous_commit=off "
-                   "-c full_page_writes=off -c max_connections=300 -c shared_buffers=64MB")
+        fast = "" if durable else "-c fsync=off -c synchronous_commit=off -c full_page_writes=off "
+        options = (f"-k {self.sockets} -c listen_addresses='' {fast}-c max_connections=300 -c shared_buffers=64MB")
         self._run("pg_ctl", "-D", str(self.data), "-o", options, "-l", str(self.root / "server.log"), "-w", "start")
         return self
 
