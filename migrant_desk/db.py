@@ -194,10 +194,18 @@ def serving(path: Path | None) -> Iterator[None]:
 
 
 @contextmanager
-def starting(path: Path) -> Iterator[None]:
+def starting(location: Path | str) -> Iterator[None]:
     """Held while a server creates tables and seeds an empty database: an exclusive flock on
     `<database>.start.lock`, so two replicas started at the same moment on one database do not both seed it
-    (the second finds it seeded). Released when the block ends, or by the kernel if the process dies."""
+    (the second finds it seeded). Released when the block ends, or by the kernel if the process dies. On
+    PostgreSQL (replicas on other machines) the same with a session advisory lock on the database (pg.py)."""
+    path = sqlite_path(location)
+    if path is None:
+        from .pg import start_lock
+
+        with start_lock(str(location)):
+            yield
+        return
     lock = Path(path).with_name(Path(path).name + ".start.lock")
     lock.parent.mkdir(parents=True, exist_ok=True)
     fd = os.open(lock, os.O_CREAT | os.O_RDWR, 0o600)

@@ -14,8 +14,6 @@ again on the next look (one reload too many), never missed.
 
 from __future__ import annotations
 
-import sqlite_utils
-
 from . import db
 from .clock import iso, utcnow
 
@@ -26,16 +24,16 @@ MIGRATIONS = db.Migrations("live")
 
 
 @MIGRATIONS("live-001-versions")
-def _create_table(d: sqlite_utils.Database) -> None:
-    d.execute("""
+def _create_table(d: db.Database) -> None:
+    d.execute(d.dialect.ddl("""
         CREATE TABLE live_versions (
             domain TEXT PRIMARY KEY,
             version INTEGER NOT NULL,
             changed_at TEXT NOT NULL
-        )""")
+        )"""))
 
 
-def bump(database: sqlite_utils.Database, domain: str) -> None:
+def bump(database: db.Database, domain: str) -> None:
     """Inside the caller's transaction, with the change itself: the domain's live state changed."""
     database.execute(
         "INSERT INTO live_versions (domain, version, changed_at) VALUES (?, 1, ?) "
@@ -43,10 +41,10 @@ def bump(database: sqlite_utils.Database, domain: str) -> None:
         [domain, iso(utcnow())])
 
 
-def read(database: sqlite_utils.Database) -> dict[str, int]:
+def read(database: db.Database) -> dict[str, int]:
     """Every domain's version; a domain never changed since the database was made is absent (version 0)."""
     return {row[0]: row[1] for row in database.execute("SELECT domain, version FROM live_versions")}
 
 
-def version(database: sqlite_utils.Database, domain: str) -> int:
+def version(database: db.Database, domain: str) -> int:
     return read(database).get(domain, 0)

@@ -30,6 +30,7 @@ from psycopg.rows import dict_row
 # pg_advisory_xact_lock's key for "a write transaction is running": any fixed 64-bit number, the same in every
 # process (it reads "migrantd" in ASCII).
 WRITE_LOCK_KEY = 0x6D6967_72616E74_64 & 0x7FFF_FFFF_FFFF_FFFF
+START_LOCK_KEY = WRITE_LOCK_KEY - 1  # db.starting: one server at a time creates the tables and seeds
 # How long a write transaction waits for the lock before it fails; SQLite's busy timeout is 5 s, but here
 # the waiters may be other replicas' transactions too.
 LOCK_TIMEOUT = "20s"
@@ -67,6 +68,18 @@ def translate(sql: str) -> str:
         return token
 
     return _TOKEN.sub(replace, sql)
+
+
+@contextmanager
+def start_lock(url: str) -> Iterator[None]:
+    """db.starting on PostgreSQL: a session advisory lock held by a connection of its own for the block; the
+    server drops it if the process dies (its connection ends)."""
+    with psycopg.connect(url, autocommit=True, application_name=APPLICATION_NAME) as conn:
+        conn.execute("SELECT pg_advisory_lock(%s)", [START_LOCK_KEY])
+        try:
+            yield
+        finally:
+            conn.execute("SELECT pg_advisory_unlock(%s)", [START_LOCK_KEY])
 
 
 class PgDatabase:

@@ -13,10 +13,11 @@ and metrics. A `ReplicaWatcher` thread keeps the per-process part in step with t
   process are woken (a reply written through another replica reaches the migrant within one interval). Writes
   made here wake them at once as before; the watcher only adds the other processes' writes.
 
-The polling is the SQLite way (several processes on one file in WAL mode, on one machine). On PostgreSQL the
-same `check` can run when a LISTEN connection receives a NOTIFY sent by the writing transaction, with the
-timer kept as a fallback; `events` ids there follow a sequence, not commit order, so the ticket feed would take
-the ticket ids from the notifications rather than from `id > last`.
+The polling works the same on SQLite (several processes on one file in WAL mode, on one machine) and on
+PostgreSQL (replicas on several machines): on both, write transactions run one at a time (BEGIN IMMEDIATE;
+pg.py's advisory lock) and every event is written inside one, so `events` ids follow commit order and
+`id > last` misses nothing. On PostgreSQL the same `check` could also run when a LISTEN connection receives a
+NOTIFY sent by the writing transaction, with the timer kept as a fallback.
 """
 
 from __future__ import annotations

@@ -177,7 +177,7 @@ def tune_malloc() -> None:
 def start(settings: Settings, force_rebuild: bool = False) -> Runtime:
     tune_malloc()
     limit_blas_threads()
-    with db.starting(settings.db_path):  # replicas starting together: one creates the tables and seeds
+    with db.starting(settings.database):  # replicas starting together: one creates the tables and seeds
         store, editorial, entries, problems, version = open_published(settings)
         offices_version = live_versions.version(store.db, live_versions.OFFICES)  # before the records
         offices = open_directory(store.db, settings.kb_path)  # edited offices live in the database

@@ -1,6 +1,6 @@
-"""The replica watcher in one process, step by step: two runtimes on one database file stand for two replicas,
-and each look (`ReplicaWatcher.check`) is called by hand, so every step is deterministic. The same behaviour
-over HTTP with two real server processes is tests/test_replicas.py."""
+"""The replica watcher in one process, step by step: two runtimes on one database (a SQLite file, and a
+PostgreSQL database) stand for two replicas, and each look (`ReplicaWatcher.check`) is called by hand, so every
+step is deterministic. The same behaviour over HTTP with two real server processes is tests/test_replicas.py."""
 
 from __future__ import annotations
 
@@ -22,7 +22,7 @@ from tests.conftest import write_entry
 
 
 @pytest.fixture
-def pair(tmp_path, cache_dir):
+def pair(tmp_path, cache_dir, database_url):
     kb = tmp_path / "kb"
     kb.mkdir()
     for entry_id in ("alpha", "beta"):
@@ -30,7 +30,7 @@ def pair(tmp_path, cache_dir):
 
     def replica(name: str):
         rt = start(Settings(kb_path=kb, index_dir=tmp_path / name, cache_dir=cache_dir,
-                            db_path=tmp_path / "shared.db", translation_dir=tmp_path / "translation",
+                            database_url=database_url, translation_dir=tmp_path / "translation",
                             pretranslate_on_start=False))
         tickets = TicketService(rt.store)
         watcher = ReplicaWatcher(rt.store, rt.publisher, rt.service, tickets.tickets, tickets.notifier,

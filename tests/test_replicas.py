@@ -1,4 +1,5 @@
-"""Two real `migrant-desk serve` processes on ONE database (SQLite in WAL mode), as replicas behind a proxy:
+"""Two real `migrant-desk serve` processes on ONE database (SQLite in WAL mode, and PostgreSQL: the
+`module_database_url` fixture runs the module on each), as replicas behind a proxy:
 a publish on one is answered by the other within seconds, claim-next through both never hands a ticket out
 twice nor loses one, and a reply written through one wakes the migrant's long-poll on the other.
 
@@ -37,8 +38,9 @@ def call(method: str, url: str, token: str | None = None, **kwargs) -> httpx.Res
 
 
 @pytest.fixture(scope="module")
-def replicas(tmp_path_factory):
-    with running_replicas(tmp_path_factory.mktemp("replicas"), count=2) as servers:
+def replicas(tmp_path_factory, module_database_url):
+    pg = {"MIGRANT_DESK_DATABASE_URL": module_database_url} if module_database_url.startswith("postgres") else {}
+    with running_replicas(tmp_path_factory.mktemp("replicas"), count=2, env_extra=pg) as servers:
         a = servers[0]
         made = {}
 

@@ -375,7 +375,8 @@ class OfficeStore:
                     counts["created" if row is None else "updated"] += 1
                     number = self._write(data, author, "seed" if only_new else "import")
                 moved += self.database.execute(
-                    "UPDATE office_records SET published_revision = ? WHERE id = ? AND published_revision IS NOT ?",
+                    "UPDATE office_records SET published_revision = ? WHERE id = ? "
+                    "AND (published_revision IS NULL OR published_revision <> ?)",  # IS NOT: SQLite only
                     [number, data["id"], number]).rowcount
             if moved:  # what the service answers from changed: other replicas reload their directory
                 live_versions.bump(self.database, live_versions.OFFICES)
