@@ -94,13 +94,15 @@ def module_database_url(request, tmp_path_factory):
     drop()
 
 
-@pytest.fixture(scope="session")
-def runtime(tmp_path_factory, cache_dir) -> Runtime:
-    """The service as `serve` starts it, on the bundled knowledge base, with its index in a temp folder."""
-    settings = Settings(cache_dir=cache_dir, index_dir=tmp_path_factory.mktemp("indexes"),
-                        db_path=tmp_path_factory.mktemp("db") / "migrant-desk.db",  # never the real var/ database
+@pytest.fixture(scope="session", params=ENGINES)
+def runtime(request, tmp_path_factory, cache_dir) -> Runtime:
+    """The service as `serve` starts it, on the bundled knowledge base, with its index in a temp folder; once on
+    each engine, so every API test that uses it runs on SQLite and on PostgreSQL."""
+    url, drop = new_database(request, request.param, tmp_path_factory.mktemp("db"))  # never the real var/ one
+    settings = Settings(cache_dir=cache_dir, index_dir=tmp_path_factory.mktemp("indexes"), database_url=url,
                         translation_dir=tmp_path_factory.mktemp("translation"))  # no translation models installed
-    return start(settings)
+    yield start(settings)
+    drop()
 
 
 def write_entry(directory: Path, entry_id: str, **overrides) -> Path:
