@@ -113,6 +113,37 @@ def test_round_trip_keeps_every_row_of_every_table(source, tmp_path):
     assert stat.S_IMODE(Path(fresh.target).stat().st_mode) == 0o600
 
 
+def backup_while_handing_off(source: str | Path, target: Path):
+    """Runs `backup(source, target)` while another connection keeps handing off (one transaction each): waits
+    for 20 commits before and 20 after. Returns (report, started, finished, commit times)."""
+    stop, commits = threading.Event(), []
+
+    def write() -> None:
+        store = db.Store(source)  # its own connection, as another process's (or replica's) would be
+        service = TicketService(store)
+        n = 0
+        while not stop.is_set():
+            service.handoff(HandoffIn(conversation_id=f"w-{n}", lang="vi", consent=True, transcript=TRANSCRIPT))
+            commits.append(time.perf_counter())
+            n += 1
+        store.close()
+
+    writer = threading.Thread(target=write)
+    writer.start()
+    try:
+        while len(commits) < 20:
+            time.sleep(0.01)
+        started = time.perf_counter()
+        report = backup(source, target)
+        finished = time.perf_counter()
+        while sum(t > finished for t in commits) < 20:
+            time.sleep(0.01)
+    finally:
+        stop.set()
+        writer.join(30)
+    return report, started, finished, commits
+
+
 def test_a_backup_during_writes_is_one_consistent_moment(source, tmp_path):
     """A writer keeps handing off (ticket, two transcript messages and an event in one transaction) while the
     backup runs. The copy holds a prefix of the handoffs, each complete, with nothing dangling."""
@@ -121,29 +152,7 @@ def test_a_backup_during_writes_is_one_consistent_moment(source, tmp_path):
         d.conn.executemany("INSERT INTO question_log (created_at, lang, text, outcome, vector) VALUES (?, ?, ?, ?, ?)",
                            [("2026-11-01T00:00:00.000000Z", "en", f"q{i}", "abstained", os.urandom(1536))
                             for i in range(16_000)])
-    stop, commits = threading.Event(), []
-
-    def write() -> None:
-        service = TicketService(db.Store(source))  # its own connection, as another process's would be
-        n = 0
-        while not stop.is_set():
-            service.handoff(HandoffIn(conversation_id=f"w-{n}", lang="vi", consent=True, transcript=TRANSCRIPT))
-            commits.append(time.perf_counter())
-            n += 1
-
-    writer = threading.Thread(target=write)
-    writer.start()
-    try:
-        while len(commits) < 20:
-            time.sleep(0.01)
-        started = time.perf_counter()
-        report = backup(source, tmp_path / "during.db")
-        finished = time.perf_counter()
-        while sum(t > finished for t in commits) < 20:
-            time.sleep(0.01)
-    finally:
-        stop.set()
-        writer.join(30)
+    report, started, finished, commits = backup_while_handing_off(source, tmp_path / "during.db")
     during = sum(started < t < finished for t in commits)
     assert during > 0, f"no handoff committed during the {finished - started:.3f} s backup: nothing was tested"
     copy = sqlite3.connect(report.target)

@@ -9,8 +9,6 @@ import os
 import stat
 import subprocess
 import sys
-import threading
-import time
 from pathlib import Path
 
 import psycopg
@@ -21,7 +19,7 @@ from migrant_desk.backup import BackupError, backup, check_database, restore
 from migrant_desk.schema import DOMAINS
 from migrant_desk.tickets.models import HandoffIn
 from migrant_desk.tickets.service import TicketService
-from tests.test_backup import TRANSCRIPT, filled_database
+from tests.test_backup import TRANSCRIPT, backup_while_handing_off, filled_database
 
 
 def tables(url: str) -> dict[str, list]:
@@ -85,30 +83,7 @@ def test_a_backup_during_writes_is_one_consistent_moment(source, pg_cluster, tmp
                       [("2026-11-01T00:00:00.000000Z", "en", f"q{i}", "abstained", os.urandom(1536))
                        for i in range(16_000)])
     store.close()
-    stop, commits = threading.Event(), []
-
-    def write() -> None:
-        service = TicketService(db.Store(source))  # its own connection, as another replica's would be
-        n = 0
-        while not stop.is_set():
-            service.handoff(HandoffIn(conversation_id=f"w-{n}", lang="vi", consent=True, transcript=TRANSCRIPT))
-            commits.append(time.perf_counter())
-            n += 1
-        service.tickets.store.close()
-
-    writer = threading.Thread(target=write)
-    writer.start()
-    try:
-        while len(commits) < 20:
-            time.sleep(0.01)
-        started = time.perf_counter()
-        report = backup(source, tmp_path / "during.dump")
-        finished = time.perf_counter()
-        while sum(t > finished for t in commits) < 20:
-            time.sleep(0.01)
-    finally:
-        stop.set()
-        writer.join(30)
+    report, started, finished, commits = backup_while_handing_off(source, tmp_path / "during.dump")
     during = sum(started < t < finished for t in commits)
     assert during > 0, f"no handoff committed during the {finished - started:.3f} s backup: nothing was tested"
     copy = pg_cluster.new_database(empty=True)
