@@ -25,7 +25,6 @@ that a server has the database open (backup.py). Back up and restore with `migra
 from __future__ import annotations
 
 import datetime as dt
-import fcntl
 import os
 import re
 import sqlite3
@@ -37,6 +36,8 @@ from pathlib import Path
 from typing import Any, Protocol
 
 import sqlite_utils
+
+from .file_lock import file_lock
 
 BUSY_TIMEOUT_MS = 5000
 
@@ -184,14 +185,8 @@ def serving(path: Path | None) -> Iterator[None]:
     if path is None:
         yield
         return
-    lock = serve_lock_path(path)
-    lock.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(lock, os.O_CREAT | os.O_RDWR, 0o600)
-    try:
-        fcntl.flock(fd, fcntl.LOCK_SH)
+    with file_lock(serve_lock_path(path), shared=True):
         yield
-    finally:
-        os.close(fd)  # releases the lock
 
 
 @contextmanager
@@ -207,14 +202,8 @@ def starting(location: Path | str) -> Iterator[None]:
         with start_lock(str(location)):
             yield
         return
-    lock = Path(path).with_name(Path(path).name + ".start.lock")
-    lock.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(lock, os.O_CREAT | os.O_RDWR, 0o600)
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
+    with file_lock(Path(path).with_name(Path(path).name + ".start.lock")):
         yield
-    finally:
-        os.close(fd)
 
 
 def connect(path: Path) -> SqliteDatabase:

@@ -10,15 +10,13 @@ crash mid-build leaves the previous index serving. Only the current and the prev
 from __future__ import annotations
 
 import datetime as dt
-import fcntl
 import json
 import os
 import shutil
 import tempfile
 import time
 import uuid
-from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -28,6 +26,7 @@ import numpy as np
 from pydantic import BaseModel
 
 from .embedding.embedder import Embedder
+from .file_lock import file_lock
 from .knowledge_base import Entry, content_hash, normalise_text
 
 FORMAT_VERSION = 1
@@ -286,7 +285,7 @@ def save(index: EntryIndex, root: Path, name: str) -> Path:
     final = builds / index.manifest.build_id
     # Replicas on one machine may share this folder: naming a build current and pruning happen under an
     # exclusive lock, so one process's pruning never removes a build another has renamed but not yet named.
-    with _locked(base / ".save.lock"):
+    with file_lock(base / ".save.lock"):
         os.replace(staging, final)
         previous = current_build_id(root, name)
         _write_atomic(base / "CURRENT", index.manifest.build_id)
@@ -305,16 +304,6 @@ def _being_written(path: Path) -> bool:
         return path.name.startswith(".staging-") and time.time() - path.stat().st_mtime < STAGING_KEEP_SECONDS
     except FileNotFoundError:
         return True
-
-
-@contextmanager
-def _locked(path: Path) -> Iterator[None]:
-    fd = os.open(path, os.O_CREAT | os.O_RDWR, 0o600)
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
-        yield
-    finally:
-        os.close(fd)
 
 
 def current_build_id(root: Path, name: str) -> str | None:
