@@ -124,3 +124,19 @@ def write_entry(directory: Path, entry_id: str, **overrides) -> Path:
     path = directory / f"{entry_id}.yaml"
     path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
     return path
+
+
+_DATABASE_FIXTURES = ("database_url", "empty_database_url", "module_database_url")
+
+
+def pytest_collection_modifyitems(config, items):
+    """A test that takes the session `runtime` and a database of its own runs once per engine, not once per pair
+    of engines: the mixed pairs (a SQLite runtime beside a PostgreSQL ticket database...) test nothing more."""
+    keep, mixed = [], []
+    for item in items:
+        params = getattr(getattr(item, "callspec", None), "params", {})
+        engines = {params[name] for name in ("runtime", *_DATABASE_FIXTURES) if name in params}
+        (mixed if len(engines) > 1 else keep).append(item)
+    if mixed:
+        config.hook.pytest_deselected(items=mixed)
+        items[:] = keep
