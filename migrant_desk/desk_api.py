@@ -18,7 +18,7 @@ from .offices import KIND_PATTERN, Office
 from .reports.counts import outcome_of
 from .service import AskResult
 from .tickets.api import silenced_answer
-from .validation import CleanText
+from .validation import CleanText, require_text
 
 router = APIRouter()
 
@@ -58,12 +58,7 @@ class HealthOut(BaseModel):
 @router.post("/v1/ask", response_model=AskResult, responses={429: {}})
 def ask(body: AskIn, request: Request, desk: DeskDep, tickets: TicketsDep, settings: SettingsDep,
         limits: LimitsDep, metrics: MetricsDep, outcomes: OutcomesDep) -> AskResult:
-    limit = settings.max_text_chars
-    if not body.text.strip():
-        raise DomainError(ErrorCode.EMPTY_TEXT, "The question text is empty.")
-    if len(body.text) > limit:
-        raise DomainError(ErrorCode.TEXT_TOO_LONG,
-                          f"The question is {len(body.text)} characters; the limit is {limit}.")
+    require_text(body.text, settings.max_text_chars, "The question text is empty.", "The question")
     for code in (body.lang, body.lang_hint):
         if code is not None and code not in SUPPORTED_LANGUAGES:
             raise DomainError(ErrorCode.UNKNOWN_LANGUAGE,

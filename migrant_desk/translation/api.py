@@ -14,7 +14,7 @@ from fastapi import APIRouter, Depends
 from pydantic import BaseModel, Field
 
 from ..deps import SettingsDep, TranslationDep
-from ..validation import CleanText
+from ..validation import CleanText, require_text
 from ..errors import DomainError, ErrorCode
 from ..languages import SUPPORTED_LANGUAGES, choose_language
 from .translator import MessageTranslation, Translator
@@ -64,12 +64,7 @@ def translation_router(access: Callable[..., Any] | None = None) -> APIRouter:
     @router.post("/v1/translate", response_model=TranslateOut, responses={503: {}})
     def translate(body: TranslateIn, translation: TranslationDep, settings: SettingsDep) -> TranslateOut:
         translator = available(translation)
-        limit = settings.max_text_chars
-        if not body.text.strip():
-            raise DomainError(ErrorCode.EMPTY_TEXT, "The text to translate is empty.")
-        if len(body.text) > limit:
-            raise DomainError(ErrorCode.TEXT_TOO_LONG,
-                              f"The text is {len(body.text)} characters; the limit is {limit}.")
+        require_text(body.text, settings.max_text_chars, "The text to translate is empty.", "The text")
         _check_lang(body.target_lang, "target_lang")
         if body.source_lang is not None:
             _check_lang(body.source_lang, "source_lang")
