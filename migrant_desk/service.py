@@ -232,6 +232,11 @@ class DeskService:
             notice = f"{expired} {notice}" if notice else expired
         return answer, notice
 
+    def answer_card_of(self, entry_id: str, lang: str) -> tuple[AnswerOut, str | None] | None:
+        """answer_card for a live entry by id; None when it is no longer published (tickets.views.AnswerCard)."""
+        entry = self.entries.get(entry_id)
+        return self.answer_card(entry, lang) if entry is not None else None
+
     @property
     def snapshot(self) -> Snapshot:
         return self._snapshot

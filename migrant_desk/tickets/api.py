@@ -143,15 +143,6 @@ def handoff(body: HandoffIn, request: Request, response: Response, background: B
                       replayed=replayed)
 
 
-def _answer_card(desk: DeskService) -> AnswerCard:
-    """A knowledge-base answer a counselor sent, as the migrant's chat shows answers, from the live entries."""
-
-    def card(entry_id: str, lang: str):
-        entry = desk.entries.get(entry_id)
-        return desk.answer_card(entry, lang) if entry is not None else None
-    return card
-
-
 def _view(service: TicketService, ticket_id: PathId, principal: Principal, card: AnswerCard | None = None):
     ticket = service.get(ticket_id)
     if principal.user is None:
@@ -167,7 +158,7 @@ def _view(service: TicketService, ticket_id: PathId, principal: Principal, card:
 
 @router.get("/v1/tickets/{ticket_id}", response_model=CounselorTicketOut | MigrantTicketOut)
 def get_ticket(ticket_id: PathId, principal: Reader, service: TicketsDep, desk: DeskDep):
-    return _view(service, ticket_id, principal, _answer_card(desk))
+    return _view(service, ticket_id, principal, desk.answer_card_of)
 
 
 @router.get("/v1/tickets/{ticket_id}/messages", response_model=MessagesOut, responses={429: {}})
@@ -180,7 +171,7 @@ async def wait_for_messages(ticket_id: PathId, request: Request, principal: Read
     """Long-poll: answers at once when there are messages after `after` (or the status differs from `status`);
     otherwise waits up to `wait` seconds (capped by MIGRANT_DESK_TICKETS_LONG_POLL_MAX_SECONDS) and answers as
     soon as one arrives or the status changes."""
-    card = _answer_card(desk)
+    card = desk.answer_card_of
     loop = asyncio.get_running_loop()
     deadline = loop.time() + min(wait, service.settings.long_poll_max_seconds)
 
@@ -219,7 +210,7 @@ def post_message(ticket_id: PathId, body: MessageIn, principal: Reader, service:
         service.add_migrant_message(ticket_id, body.text, body.lang)
     else:
         service.add_counselor_message(ticket_id, principal.user, body.text, body.lang)
-    return _view(service, ticket_id, principal, _answer_card(desk))
+    return _view(service, ticket_id, principal, desk.answer_card_of)
 
 
 # --- counselors -------------------------------------------------------------------------------------------------
